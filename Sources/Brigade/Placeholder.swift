@@ -1,0 +1,1 @@
+// Brigade: work in progress.

@@ -1,0 +1,71 @@
+/// What a pool does with work it cannot start or queue.
+public enum RejectionPolicy: String, Sendable, Hashable, CaseIterable {
+    /// Throw ``RejectedExecutionError`` to the submitter (the web tier answers 503).
+    case abort
+    /// Run the work on the submitting thread. Never use it where the submitter is an event
+    /// loop or a front thread that must stay free.
+    case callerRuns = "caller-runs"
+}
+
+extension ThreadPool {
+    /// The sizes and policies of a ``ThreadPool``.
+    ///
+    /// Unlike Java's `ThreadPoolExecutor`, the pool grows to ``maxThreads`` *before* it queues
+    /// anything, and the queue is always bounded.
+    public struct Configuration: Sendable, Hashable {
+        /// The pool's name; threads are named `<name>-1`, `<name>-2`, …
+        public var name: String
+        /// The tier the pool's threads report through ``ThreadTier/current``.
+        public var tier: ThreadTier
+        /// Threads started at once and kept however idle. Default 0.
+        public var coreThreads: Int
+        /// The most threads the pool runs. Default 8.
+        public var maxThreads: Int
+        /// How many tasks may wait when every thread is busy; 0 means none wait. Default 100.
+        public var queueCapacity: Int
+        /// How long a thread above ``coreThreads`` stays idle before it exits. Default 60 s.
+        public var keepAlive: Duration
+        /// What to do when every thread is busy and the queue is full. Default ``RejectionPolicy/abort``.
+        public var rejectionPolicy: RejectionPolicy
+
+        /// Creates a configuration; see each property for its meaning and default.
+        public init(
+            name: String,
+            tier: ThreadTier,
+            coreThreads: Int = 0,
+            maxThreads: Int = 8,
+            queueCapacity: Int = 100,
+            keepAlive: Duration = .seconds(60),
+            rejectionPolicy: RejectionPolicy = .abort
+        ) {
+            self.name = name
+            self.tier = tier
+            self.coreThreads = coreThreads
+            self.maxThreads = maxThreads
+            self.queueCapacity = queueCapacity
+            self.keepAlive = keepAlive
+            self.rejectionPolicy = rejectionPolicy
+        }
+
+        /// Checks the values.
+        /// - Throws: ``ConfigurationError`` naming the first invalid value.
+        public func validate() throws(ConfigurationError) {
+            if name.isEmpty { throw ConfigurationError("pool name must not be empty") }
+            if maxThreads < 1 { throw ConfigurationError("\(name): max threads must be at least 1, got \(maxThreads)") }
+            if coreThreads < 0 || coreThreads > maxThreads {
+                throw ConfigurationError("\(name): core threads must be between 0 and max threads (\(maxThreads)), got \(coreThreads)")
+            }
+            if queueCapacity < 0 { throw ConfigurationError("\(name): queue capacity must not be negative, got \(queueCapacity)") }
+            if keepAlive < .zero { throw ConfigurationError("\(name): keep-alive must not be negative") }
+        }
+    }
+}
+
+/// An invalid configuration value, with a message naming it.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What is wrong, naming the key and the value.
+    public let message: String
+    /// Creates an error with its message.
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

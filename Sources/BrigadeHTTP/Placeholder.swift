@@ -1,0 +1,1 @@
+// BrigadeHTTP: work in progress.

@@ -1,0 +1,1 @@
+// BrigadeMigrations: work in progress.

@@ -1,0 +1,1 @@
+// BrigadePostgres: work in progress.

@@ -1,0 +1,1 @@
+// BrigadeTesting: work in progress.
