@@ -1,0 +1,77 @@
+import BrigadeExecutors
+import BrigadeHTTP
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// A Brigade application: its configuration, controllers, interceptors and error handlers.
+///
+/// Configure it, then ``run()`` it (until SIGTERM/SIGINT), or ``makeServer()`` to start and
+/// stop it yourself (tests do):
+/// ```swift
+/// var app = Application(configuration: try await Configuration.load())
+/// app.register(HelloController())
+/// try await app.run()
+/// ```
+public struct Application: Sendable {
+    /// The configuration the server will use.
+    public var configuration: Configuration
+    /// The application's logger; every request's logger derives from it.
+    public var logger: Logger
+    private var controllers: [any Controller] = []
+    private var interceptors: [any Interceptor] = []
+    private var errorHandlers = ErrorHandlers()
+
+    /// Creates an application.
+    /// - Parameters:
+    ///   - configuration: Sizes, limits, timeouts (see ``Configuration``).
+    ///   - logger: The base logger; by default `brigade` at the configured level.
+    public init(configuration: Configuration = Configuration(), logger: Logger? = nil) {
+        self.configuration = configuration
+        var base = logger ?? Logger(label: "brigade")
+        if logger == nil { base.logLevel = configuration.logLevel }
+        self.logger = base
+    }
+
+    /// Adds a controller; its routes are registered when the server is made.
+    public mutating func register(_ controller: any Controller) {
+        controllers.append(controller)
+    }
+
+    /// Adds an interceptor; interceptors run in the order they were added.
+    public mutating func addInterceptor(_ interceptor: any Interceptor) {
+        interceptors.append(interceptor)
+    }
+
+    /// Handles errors of type `E` from any route (`@ControllerAdvice`), after the
+    /// controller's own handlers.
+    public mutating func onError<E: Error, R: ResponseGenerator>(_ type: E.Type, _ handler: @escaping @Sendable (E, Request) throws -> R) {
+        errorHandlers.add(type, handler)
+    }
+
+    /// Compiles the routes and creates the front pool and the connector; nothing listens yet.
+    /// - Throws: ``RoutingError`` for a bad or duplicate route, ``ConfigurationError`` for
+    ///   invalid sizes.
+    public func makeServer() throws -> BrigadeServer {
+        try configuration.validate()
+        var builder = RouteTrieBuilder()
+        for controller in controllers {
+            let routes = Routes()
+            controller.register(with: routes)
+            for route in routes.routes() { try builder.add(route) }
+        }
+        let pipeline = RequestPipeline(trie: builder.build(), interceptors: interceptors, errorHandlers: errorHandlers, logger: logger)
+        let front = try ThreadPool(configuration: configuration.front.poolConfiguration)
+        return BrigadeServer(configuration: configuration, frontPool: front, pipeline: pipeline, logger: logger)
+    }
+
+    /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
+    public func run() async throws {
+        let server = try makeServer()
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: server)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}

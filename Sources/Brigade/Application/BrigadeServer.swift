@@ -1,0 +1,50 @@
+import BrigadeExecutors
+import BrigadeHTTP
+import Logging
+import ServiceLifecycle
+
+/// A running (or ready) application: the front pool, the request pipeline and the connector.
+///
+/// A swift-service-lifecycle `Service`: ``run()`` serves until graceful shutdown.
+public final class BrigadeServer: Service, Sendable {
+    /// The configuration in force.
+    public let configuration: Configuration
+    /// The front ("container") pool every handler runs on.
+    public let frontPool: ThreadPool
+    /// The connector.
+    public let http: HTTPServer
+    /// The responder the connector calls; the in-process test client calls it directly.
+    public let responder: any HTTPResponder
+    private let logger: Logger
+
+    init(configuration: Configuration, frontPool: ThreadPool, pipeline: RequestPipeline, logger: Logger) {
+        self.configuration = configuration
+        self.frontPool = frontPool
+        self.logger = logger
+        let dispatcher = FrontDispatcher(pool: frontPool, pipeline: pipeline)
+        self.responder = dispatcher
+        self.http = HTTPServer(configuration: configuration.server, responder: dispatcher, logger: logger)
+    }
+
+    /// The bound port once started.
+    public var port: Int? { http.port }
+
+    /// Starts listening. Returns once the socket is bound.
+    public func start() async throws {
+        try await http.start()
+    }
+
+    /// Stops accepting, lets the front pool finish its work (up to `grace`), and closes
+    /// the event loops.
+    public func shutdown(grace: Duration = .seconds(30)) async throws {
+        try await http.shutdown()
+        _ = await frontPool.shutdownGracefully(timeout: grace)
+    }
+
+    /// Starts and serves until graceful shutdown, then shuts down.
+    public func run() async throws {
+        try await start()
+        try? await gracefulShutdown()
+        try await shutdown()
+    }
+}

@@ -1,0 +1,61 @@
+import BrigadeHTTP
+import NIOHTTP1
+
+// Shorthands for `Routes.on(_:_:_:)`, one per method; each has the three forms (a
+// ResponseGenerator, any Encodable as JSON, Void as 204).
+extension Routes {
+    /// Registers a `GET` handler; see ``Routes``.
+    public func get<R: ResponseGenerator>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.GET, template, handler) }
+    /// Registers a `GET` handler whose `Encodable` result is sent as JSON.
+    @_disfavoredOverload
+    public func get<R: Encodable & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.GET, template, handler) }
+    /// Registers a `GET` handler that answers `204 No Content`.
+    @_disfavoredOverload
+    public func get(_ template: String, _ handler: @escaping @Sendable (Request) throws -> Void) { on(.GET, template, handler) }
+
+    /// Registers a `POST` handler; see ``Routes``.
+    public func post<R: ResponseGenerator>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.POST, template, handler) }
+    /// Registers a `POST` handler whose `Encodable` result is sent as JSON.
+    @_disfavoredOverload
+    public func post<R: Encodable & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.POST, template, handler) }
+    /// Registers a `POST` handler that answers `204 No Content`.
+    @_disfavoredOverload
+    public func post(_ template: String, _ handler: @escaping @Sendable (Request) throws -> Void) { on(.POST, template, handler) }
+
+    /// Registers a `PUT` handler; see ``Routes``.
+    public func put<R: ResponseGenerator>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.PUT, template, handler) }
+    /// Registers a `PUT` handler whose `Encodable` result is sent as JSON.
+    @_disfavoredOverload
+    public func put<R: Encodable & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.PUT, template, handler) }
+    /// Registers a `PUT` handler that answers `204 No Content`.
+    @_disfavoredOverload
+    public func put(_ template: String, _ handler: @escaping @Sendable (Request) throws -> Void) { on(.PUT, template, handler) }
+
+    /// Registers a `PATCH` handler; see ``Routes``.
+    public func patch<R: ResponseGenerator>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.PATCH, template, handler) }
+    /// Registers a `PATCH` handler whose `Encodable` result is sent as JSON.
+    @_disfavoredOverload
+    public func patch<R: Encodable & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.PATCH, template, handler) }
+    /// Registers a `PATCH` handler that answers `204 No Content`.
+    @_disfavoredOverload
+    public func patch(_ template: String, _ handler: @escaping @Sendable (Request) throws -> Void) { on(.PATCH, template, handler) }
+
+    /// Registers a `DELETE` handler; see ``Routes``.
+    public func delete<R: ResponseGenerator>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.DELETE, template, handler) }
+    /// Registers a `DELETE` handler whose `Encodable` result is sent as JSON.
+    @_disfavoredOverload
+    public func delete<R: Encodable & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.DELETE, template, handler) }
+    /// Registers a `DELETE` handler that answers `204 No Content`.
+    @_disfavoredOverload
+    public func delete(_ template: String, _ handler: @escaping @Sendable (Request) throws -> Void) { on(.DELETE, template, handler) }
+
+    /// Registers a `OPTIONS` handler; see ``Routes``.
+    public func options<R: ResponseGenerator>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.OPTIONS, template, handler) }
+    /// Registers a `OPTIONS` handler whose `Encodable` result is sent as JSON.
+    @_disfavoredOverload
+    public func options<R: Encodable & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.OPTIONS, template, handler) }
+    /// Registers a `OPTIONS` handler that answers `204 No Content`.
+    @_disfavoredOverload
+    public func options(_ template: String, _ handler: @escaping @Sendable (Request) throws -> Void) { on(.OPTIONS, template, handler) }
+
+}

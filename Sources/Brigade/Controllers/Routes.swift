@@ -1,0 +1,71 @@
+import BrigadeHTTP
+import NIOHTTP1
+
+/// Where a controller registers its routes and its own error handlers.
+///
+/// Templates are paths with `{name}` variables and an optional trailing `**`
+/// (`/users/{id}`, `/files/**`). A handler may return `String` (text/plain), any
+/// `Encodable` (application/json), ``Response``, ``ResponseEntity``, or nothing (204).
+public final class Routes {
+    private let prefix: String
+    fileprivate var collected: [PendingRoute] = []
+    fileprivate var errorHandlers = ErrorHandlers()
+    private var children: [Routes] = []
+
+    struct PendingRoute {
+        let method: HTTPMethod
+        let template: String
+        let handler: Route.Handler
+    }
+
+    init(prefix: String = "") { self.prefix = prefix }
+
+    /// Routes under a common path prefix, sharing this controller's error handlers.
+    /// - Parameter prefix: For example `/api/v1`.
+    public func group(_ prefix: String) -> Routes {
+        let child = Routes(prefix: join(self.prefix, prefix))
+        children.append(child)
+        return child
+    }
+
+    /// Registers a handler for `method` and `template`.
+    public func on<R: ResponseGenerator>(_ method: HTTPMethod, _ template: String, _ handler: @escaping @Sendable (Request) throws -> R) {
+        collected.append(PendingRoute(method: method, template: join(prefix, template)) { request in try handler(request) })
+    }
+
+    /// Registers a handler whose `Encodable` result is sent as JSON.
+    @_disfavoredOverload
+    public func on<R: Encodable & Sendable>(_ method: HTTPMethod, _ template: String, _ handler: @escaping @Sendable (Request) throws -> R) {
+        collected.append(PendingRoute(method: method, template: join(prefix, template)) { request in JSONResponse(value: try handler(request)) })
+    }
+
+    /// Registers a handler that returns nothing: the answer is `204 No Content`.
+    @_disfavoredOverload
+    public func on(_ method: HTTPMethod, _ template: String, _ handler: @escaping @Sendable (Request) throws -> Void) {
+        collected.append(PendingRoute(method: method, template: join(prefix, template)) { request in
+            try handler(request)
+            return NoContent()
+        })
+    }
+
+    /// Handles errors of type `E` thrown by this controller's routes (`@ExceptionHandler`).
+    /// Checked before the application-wide handlers.
+    public func onError<E: Error, R: ResponseGenerator>(_ type: E.Type, _ handler: @escaping @Sendable (E, Request) throws -> R) {
+        errorHandlers.add(type, handler)
+    }
+
+    /// Every route collected, with the controller's error handlers attached.
+    func routes(inheriting handlers: ErrorHandlers? = nil) -> [Route] {
+        let handlers = handlers ?? errorHandlers
+        return collected.map {
+            Route(method: $0.method, template: $0.template, variableNames: (try? RouteTrieBuilder.parse($0.template).variables) ?? [],
+                  handler: $0.handler, errorHandlers: handlers)
+        } + children.flatMap { $0.routes(inheriting: handlers) }
+    }
+
+    private func join(_ prefix: String, _ path: String) -> String {
+        if prefix.isEmpty { return path }
+        let trimmed = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
+        return path.hasPrefix("/") ? trimmed + path : trimmed + "/" + path
+    }
+}

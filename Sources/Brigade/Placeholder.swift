@@ -1,1 +1,0 @@
-// Brigade: work in progress.

@@ -1,0 +1,15 @@
+import BrigadeHTTP
+import NIOHTTP1
+
+/// A registered route: method, template, handler and the error handlers of its controller.
+struct Route: Sendable {
+    /// Runs the handler on the calling (front) thread and returns what it produced.
+    typealias Handler = @Sendable (Request) throws -> any ResponseGenerator
+
+    let method: HTTPMethod
+    let template: String
+    /// The names of the template's variables, in path order (`**` for a catch-all).
+    let variableNames: [String]
+    let handler: Handler
+    let errorHandlers: ErrorHandlers
+}

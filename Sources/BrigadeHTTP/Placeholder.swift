@@ -1,1 +1,0 @@
-// BrigadeHTTP: work in progress.

@@ -1,0 +1,54 @@
+import BrigadeExecutors
+import NIOCore
+import NIOHTTP1
+
+/// A complete HTTP/1.1 request as the connector hands it to the responder: head and whole body.
+///
+/// A value: safe to pass between threads.
+public struct HTTPServerRequest: Sendable {
+    /// The method (`GET`, `POST`, …).
+    public var method: HTTPMethod
+    /// The request target as sent (`/users/42?verbose=1`).
+    public var uri: String
+    /// The HTTP version of the request.
+    public var version: HTTPVersion
+    /// The request headers.
+    public var headers: HTTPHeaders
+    /// The body, possibly empty; never larger than the server's maximum body size.
+    public var body: ByteBuffer
+    /// The peer's address, as `ip:port`, when known.
+    public var remoteAddress: String?
+    /// Signalled when the client goes away before the response is written.
+    public var clientGone: CancellationSignal
+
+    /// Creates a request (the connector does; tests and the in-process client may too).
+    public init(
+        method: HTTPMethod,
+        uri: String,
+        version: HTTPVersion = .http1_1,
+        headers: HTTPHeaders = [:],
+        body: ByteBuffer = ByteBuffer(),
+        remoteAddress: String? = nil,
+        clientGone: CancellationSignal = CancellationSignal()
+    ) {
+        self.method = method
+        self.uri = uri
+        self.version = version
+        self.headers = headers
+        self.body = body
+        self.remoteAddress = remoteAddress
+        self.clientGone = clientGone
+    }
+
+    /// The path part of ``uri``, without the query.
+    public var path: Substring {
+        guard let question = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return uri[...] }
+        return uri[..<question]
+    }
+
+    /// The raw query string after `?`, if any.
+    public var query: Substring? {
+        guard let question = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        return uri[uri.index(after: question)...]
+    }
+}

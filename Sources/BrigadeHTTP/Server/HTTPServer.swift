@@ -1,0 +1,144 @@
+import BrigadeExecutors
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// The connector: accepts TCP connections on SwiftNIO event loops, parses HTTP/1.1, hands
+/// each complete request to an ``HTTPResponder`` and writes its response.
+///
+/// Event loops only accept, parse and write; they are marked ``ThreadTier/eventLoop``.
+/// Run it as a swift-service-lifecycle `Service` (``run()`` returns on graceful shutdown), or
+/// call ``start()`` and ``shutdown()`` yourself.
+public final class HTTPServer: Service, Sendable {
+    private enum Lifecycle {
+        case idle
+        case running(any Channel)
+        case stopped
+    }
+
+    /// The configuration the server was created with.
+    public let configuration: Configuration
+    private let responder: any HTTPResponder
+    private let logger: Logger
+    /// The event loops the server's connections run on.
+    public let eventLoopGroup: MultiThreadedEventLoopGroup
+    private let ownsGroup: Bool
+    private let limiter: ConnectionLimiter
+    private let lifecycle = Mutex(Lifecycle.idle)
+
+    /// Creates a server; nothing is bound until ``start()``.
+    /// - Parameters:
+    ///   - configuration: Address, limits and timeouts.
+    ///   - responder: Receives every complete request, on an event loop.
+    ///   - eventLoopGroup: Loops to use; by default the server makes
+    ///     ``Configuration/eventLoops`` of its own and shuts them down with it.
+    ///   - logger: For connection-level events.
+    public init(
+        configuration: Configuration,
+        responder: any HTTPResponder,
+        eventLoopGroup: MultiThreadedEventLoopGroup? = nil,
+        logger: Logger = Logger(label: "brigade.http")
+    ) {
+        self.configuration = configuration
+        self.responder = responder
+        self.logger = logger
+        if let eventLoopGroup {
+            self.eventLoopGroup = eventLoopGroup
+            self.ownsGroup = false
+        } else {
+            self.eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoops))
+            self.ownsGroup = true
+        }
+        self.limiter = ConnectionLimiter(limit: max(1, configuration.maxConnections))
+        for (index, loop) in self.eventLoopGroup.makeIterator().enumerated() {
+            loop.execute { ThreadTier.markCurrentThread(.eventLoop, name: "event-loop-\(index + 1)") }
+        }
+    }
+
+    /// Connections open now.
+    public var openConnections: Int { limiter.open }
+
+    /// The bound port once started (useful with port 0).
+    public var port: Int? {
+        lifecycle.withLock { state in
+            if case .running(let channel) = state { return channel.localAddress?.port }
+            return nil
+        }
+    }
+
+    /// Binds and starts accepting. Returns once the socket listens.
+    /// - Throws: When the address cannot be bound, or the server was already started.
+    public func start() async throws {
+        let configuration = self.configuration
+        let responder = self.responder
+        let limiter = self.limiter
+        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+        decoderLimits.maxHeaderListSize = configuration.maxHeaderSize
+        decoderLimits.maxHeaderFieldSize = configuration.maxHeaderSize
+        let limits = decoderLimits
+        let channel = try await ServerBootstrap(group: eventLoopGroup)
+            .serverChannelOption(.backlog, value: Int32(clamping: configuration.backlog))
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(limiter) }
+            }
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true,
+                        withErrorHandling: false,
+                        withOutboundHeaderValidation: true,
+                        withEncoderConfiguration: .init(),
+                        withDecoderLimitConfiguration: limits)
+                    try sync.addHandler(HTTPConnectionHandler(responder: responder, configuration: configuration))
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
+        let started = lifecycle.withLock { state -> Bool in
+            guard case .idle = state else { return false }
+            state = .running(channel)
+            return true
+        }
+        guard started else {
+            try? await channel.close()
+            throw HTTPServerError(message: "the server was already started")
+        }
+        logger.info("listening", metadata: ["address": "\(configuration.host):\(channel.localAddress?.port ?? configuration.port)"])
+    }
+
+    /// Stops accepting, closes the listening socket and, if the server made its own event
+    /// loops, shuts them down (open connections close with them).
+    public func shutdown() async throws {
+        let channel: (any Channel)? = lifecycle.withLock { state in
+            defer { state = .stopped }
+            if case .running(let channel) = state { return channel }
+            return nil
+        }
+        if let channel { try? await channel.close() }
+        if ownsGroup { try await eventLoopGroup.shutdownGracefully() }
+    }
+
+    /// Starts the server and runs until graceful shutdown (SIGTERM/SIGINT through a
+    /// `ServiceGroup`) or task cancellation, then shuts it down.
+    public func run() async throws {
+        try await start()
+        try? await gracefulShutdown()
+        try await shutdown()
+    }
+}
+
+/// An error from the connector's lifecycle.
+public struct HTTPServerError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong.
+    public let message: String
+    /// Creates an error with its message.
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}

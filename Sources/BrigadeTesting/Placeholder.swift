@@ -1,1 +1,0 @@
-// BrigadeTesting: work in progress.
