@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "BrigadeMigrations", targets: ["BrigadeMigrations"]),
         .library(name: "BrigadeTesting", targets: ["BrigadeTesting"]),
         .executable(name: "hello", targets: ["Hello"]),
+        .executable(name: "slowcalls", targets: ["SlowCalls"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -115,6 +116,12 @@ let package = Package(
             name: "Hello",
             dependencies: ["Brigade"],
             path: "Examples/Hello",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "SlowCalls",
+            dependencies: ["Brigade"],
+            path: "Examples/SlowCalls",
             swiftSettings: swiftSettings
         ),
 

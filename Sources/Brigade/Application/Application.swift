@@ -60,9 +60,12 @@ public struct Application: Sendable {
             controller.register(with: routes)
             for route in routes.routes() { try builder.add(route) }
         }
-        let pipeline = RequestPipeline(trie: builder.build(), interceptors: interceptors, errorHandlers: errorHandlers, logger: logger)
         let front = try ThreadPool(configuration: configuration.front.poolConfiguration)
-        return BrigadeServer(configuration: configuration, frontPool: front, pipeline: pipeline, logger: logger)
+        let executors = try BackExecutors(configuration: configuration)
+        let runtime = AsyncRuntime(front: front, executors: executors, defaultTimeout: configuration.asyncTimeout, logger: logger)
+        let pipeline = RequestPipeline(
+            trie: builder.build(), interceptors: interceptors, errorHandlers: errorHandlers, logger: logger, runtime: runtime)
+        return BrigadeServer(configuration: configuration, frontPool: front, executors: executors, pipeline: pipeline, logger: logger)
     }
 
     /// Serves until SIGTERM or SIGINT, then shuts down gracefully.

@@ -11,15 +11,18 @@ public final class BrigadeServer: Service, Sendable {
     public let configuration: Configuration
     /// The front ("container") pool every handler runs on.
     public let frontPool: ThreadPool
+    /// The back executors (`Callable`s, `WebAsyncTask`s).
+    public let executors: BackExecutors
     /// The connector.
     public let http: HTTPServer
     /// The responder the connector calls; the in-process test client calls it directly.
     public let responder: any HTTPResponder
     private let logger: Logger
 
-    init(configuration: Configuration, frontPool: ThreadPool, pipeline: RequestPipeline, logger: Logger) {
+    init(configuration: Configuration, frontPool: ThreadPool, executors: BackExecutors, pipeline: RequestPipeline, logger: Logger) {
         self.configuration = configuration
         self.frontPool = frontPool
+        self.executors = executors
         self.logger = logger
         let dispatcher = FrontDispatcher(pool: frontPool, pipeline: pipeline)
         self.responder = dispatcher
@@ -34,10 +37,11 @@ public final class BrigadeServer: Service, Sendable {
         try await http.start()
     }
 
-    /// Stops accepting, lets the front pool finish its work (up to `grace`), and closes
-    /// the event loops.
+    /// Stops accepting, lets the back executors and the front pool finish their work (up
+    /// to `grace` each), and closes the event loops.
     public func shutdown(grace: Duration = .seconds(30)) async throws {
         try await http.shutdown()
+        await executors.shutdownGracefully(timeout: grace)
         _ = await frontPool.shutdownGracefully(timeout: grace)
     }
 

@@ -21,20 +21,44 @@ extension Configuration {
         arguments: [String] = CommandLine.arguments,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> Configuration {
-        let arguments = CommandLineArgumentsProvider(arguments: arguments)
-        let environment = EnvironmentVariablesProvider(environmentVariables: environment)
-        var providers: [any ConfigProvider] = [arguments, environment]
+        let environmentVariables = environment
+        let argumentList = arguments
+        var providers: [any ConfigProvider] = [
+            CommandLineArgumentsProvider(arguments: arguments),
+            EnvironmentVariablesProvider(environmentVariables: environment),
+        ]
         let early = ConfigReader(providers: providers)
         if let file = early.string(forKey: "config.file"), !file.isEmpty {
             providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))
         }
-        return try Configuration(reader: ConfigReader(providers: providers))
+        let names = ExecutorNames.discover(arguments: argumentList, environment: environmentVariables)
+        return try Configuration(reader: ConfigReader(providers: providers), executorNames: names)
     }
 
     /// Reads every key from `reader`, with the documented defaults for missing ones.
+    /// - Parameters:
+    ///   - reader: Where values come from.
+    ///   - executorNames: Named back executors to read (`executors.<name>.*`), besides those
+    ///     listed under `executors.names` (comma-separated).
     /// - Throws: ``ConfigurationError`` naming the key of an invalid value.
-    public init(reader: ConfigReader) throws(ConfigurationError) {
+    public init(reader: ConfigReader, executorNames: Set<String> = []) throws(ConfigurationError) {
         let keys = ConfigKeys(reader: reader)
+        let back = BackPool()
+        var names = executorNames
+        for name in (keys.string("executors.names") ?? "").split(separator: ",") {
+            let trimmed = name.trimmingCharacters(in: .whitespaces)
+            if !trimmed.isEmpty { names.insert(trimmed) }
+        }
+        var executors: [String: BackPool] = [:]
+        for name in names.sorted() where name != "default" {
+            let prefix = "executors.\(name)"
+            executors[name] = BackPool(
+                coreThreads: try keys.int("\(prefix).core-threads") ?? 0,
+                maxThreads: try keys.int("\(prefix).max-threads") ?? 8,
+                queueCapacity: try keys.int("\(prefix).queue") ?? 100,
+                keepAlive: try keys.duration("\(prefix).keep-alive") ?? back.keepAlive,
+                rejectionPolicy: try keys.rejectionPolicy("\(prefix).rejection-policy") ?? .abort)
+        }
         let defaults = HTTPServer.Configuration()
         let front = FrontPool()
         self.init(
@@ -53,6 +77,14 @@ extension Configuration {
                 minSpareThreads: try keys.int("front.min-spare-threads") ?? front.minSpareThreads,
                 acceptQueue: try keys.int("front.accept-queue") ?? front.acceptQueue,
                 keepAlive: try keys.duration("front.keep-alive") ?? front.keepAlive),
+            back: BackPool(
+                coreThreads: try keys.int("back.core-threads") ?? back.coreThreads,
+                maxThreads: try keys.int("back.max-threads") ?? back.maxThreads,
+                queueCapacity: try keys.int("back.queue") ?? back.queueCapacity,
+                keepAlive: try keys.duration("back.keep-alive") ?? back.keepAlive,
+                rejectionPolicy: try keys.rejectionPolicy("back.rejection-policy") ?? back.rejectionPolicy),
+            executors: executors,
+            asyncTimeout: try keys.duration("async.timeout") ?? .seconds(30),
             logLevel: try keys.logLevel("log.level") ?? .info,
             reader: reader)
         try validate()
@@ -123,6 +155,16 @@ public struct ConfigKeys: Sendable {
         throw ConfigurationError("\(key) must be a size such as 8192, 8KB or 2MB, got '\(text)'")
     }
 
+    /// A rejection policy key (`abort` or `caller-runs`).
+    /// - Throws: ``ConfigurationError`` when set but not a policy.
+    public func rejectionPolicy(_ key: String) throws(ConfigurationError) -> RejectionPolicy? {
+        guard let text = string(key) else { return nil }
+        guard let policy = RejectionPolicy(rawValue: text.lowercased()) else {
+            throw ConfigurationError("\(key) must be abort or caller-runs, got '\(text)'")
+        }
+        return policy
+    }
+
     /// A log level key.
     /// - Throws: ``ConfigurationError`` when set but not a level.
     public func logLevel(_ key: String) throws(ConfigurationError) -> Logger.Level? {
@@ -131,5 +173,33 @@ public struct ConfigKeys: Sendable {
             throw ConfigurationError("\(key) must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
         }
         return level
+    }
+}
+
+/// Finds the named executors the environment and the command line mention, since a
+/// configuration reader cannot list keys: `EXECUTORS_REPORTS_MAX_THREADS` and
+/// `--executors-reports-max-threads` both declare `reports`.
+enum ExecutorNames {
+    static let suffixes = ["core-threads", "max-threads", "queue", "keep-alive", "rejection-policy"]
+
+    static func discover(arguments: [String], environment: [String: String]) -> Set<String> {
+        var names: Set<String> = []
+        for variable in environment.keys where variable.hasPrefix("EXECUTORS_") {
+            let rest = variable.dropFirst("EXECUTORS_".count).lowercased().replacingOccurrences(of: "_", with: "-")
+            if let name = strip(rest) { names.insert(name) }
+        }
+        for argument in arguments where argument.hasPrefix("--executors-") {
+            let flag = argument.dropFirst("--executors-".count).split(separator: "=").first.map(String.init) ?? ""
+            if let name = strip(flag) { names.insert(name) }
+        }
+        return names
+    }
+
+    private static func strip(_ text: String) -> String? {
+        for suffix in suffixes where text.hasSuffix("-" + suffix) {
+            let name = String(text.dropLast(suffix.count + 1))
+            return name.isEmpty ? nil : name
+        }
+        return nil
     }
 }

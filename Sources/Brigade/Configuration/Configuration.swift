@@ -15,6 +15,13 @@ public struct Configuration: Sendable {
     public var server: HTTPServer.Configuration
     /// The front ("container") pool: `front.*` keys.
     public var front: FrontPool
+    /// The default back executor: `back.*` keys.
+    public var back: BackPool
+    /// Named back executors (bulkheads): `executors.<name>.*` keys.
+    public var executors: [String: BackPool]
+    /// `async.timeout`: how long an asynchronous result may take before the request answers
+    /// 503 (unless the result has its own timeout). Default 30 s.
+    public var asyncTimeout: Duration
     /// `log.level`: `trace`, `debug`, `info`, `notice`, `warning`, `error`, `critical`. Default `info`.
     public var logLevel: Logger.Level
     /// The reader the values came from, for an application's own keys (`database.url`, …).
@@ -46,15 +53,51 @@ public struct Configuration: Sendable {
         }
     }
 
+    /// A back executor's sizes (Spring's `ThreadPoolTaskExecutor`, but threads grow to the
+    /// maximum before tasks queue, and the queue is bounded).
+    public struct BackPool: Sendable, Hashable {
+        /// `core-threads`: threads started at once and kept. Default 16.
+        public var coreThreads: Int
+        /// `max-threads`: the most tasks running at once. Default 64.
+        public var maxThreads: Int
+        /// `queue`: tasks that may wait; beyond, 503 (policy abort). Default 1000.
+        public var queueCapacity: Int
+        /// `keep-alive`: idle time before a thread above the core exits. Default 60 s.
+        public var keepAlive: Duration
+        /// `rejection-policy`: `abort` (503) or `caller-runs`. Default `abort`.
+        public var rejectionPolicy: RejectionPolicy
+
+        /// Creates a back executor's settings; see each property for its default.
+        public init(coreThreads: Int = 16, maxThreads: Int = 64, queueCapacity: Int = 1000, keepAlive: Duration = .seconds(60), rejectionPolicy: RejectionPolicy = .abort) {
+            self.coreThreads = coreThreads
+            self.maxThreads = maxThreads
+            self.queueCapacity = queueCapacity
+            self.keepAlive = keepAlive
+            self.rejectionPolicy = rejectionPolicy
+        }
+
+        func poolConfiguration(name: String, tier: ThreadTier) -> ThreadPool.Configuration {
+            ThreadPool.Configuration(
+                name: name, tier: tier, coreThreads: min(coreThreads, maxThreads), maxThreads: maxThreads,
+                queueCapacity: queueCapacity, keepAlive: keepAlive, rejectionPolicy: rejectionPolicy)
+        }
+    }
+
     /// Creates a configuration from code; every value has its documented default.
     public init(
         server: HTTPServer.Configuration = HTTPServer.Configuration(),
         front: FrontPool = FrontPool(),
+        back: BackPool = BackPool(),
+        executors: [String: BackPool] = [:],
+        asyncTimeout: Duration = .seconds(30),
         logLevel: Logger.Level = .info,
         reader: ConfigReader = ConfigReader(providers: [])
     ) {
         self.server = server
         self.front = front
+        self.back = back
+        self.executors = executors
+        self.asyncTimeout = asyncTimeout
         self.logLevel = logLevel
         self.reader = reader
     }
@@ -71,5 +114,11 @@ public struct Configuration: Sendable {
         if front.maxThreads < 1 { throw ConfigurationError("front.max-threads must be at least 1, got \(front.maxThreads)") }
         if front.minSpareThreads < 0 { throw ConfigurationError("front.min-spare-threads must not be negative, got \(front.minSpareThreads)") }
         if front.acceptQueue < 0 { throw ConfigurationError("front.accept-queue must not be negative, got \(front.acceptQueue)") }
+        if asyncTimeout <= .zero { throw ConfigurationError("async.timeout must be positive") }
+        for (prefix, pool) in [("back", back)] + executors.sorted(by: { $0.key < $1.key }).map({ ("executors.\($0.key)", $0.value) }) {
+            if pool.maxThreads < 1 { throw ConfigurationError("\(prefix).max-threads must be at least 1, got \(pool.maxThreads)") }
+            if pool.coreThreads < 0 { throw ConfigurationError("\(prefix).core-threads must not be negative, got \(pool.coreThreads)") }
+            if pool.queueCapacity < 0 { throw ConfigurationError("\(prefix).queue must not be negative, got \(pool.queueCapacity)") }
+        }
     }
 }

@@ -48,6 +48,30 @@ public final class Routes {
         })
     }
 
+    /// Registers an `async` handler: it runs as a Swift task and holds no front thread while
+    /// it awaits; its result is rendered on a front thread.
+    public func on<R: ResponseGenerator>(_ method: HTTPMethod, _ template: String, _ handler: @escaping @Sendable (Request) async throws -> R) {
+        collected.append(PendingRoute(method: method, template: join(prefix, template)) { request in
+            AsyncHandlerResult(request: request) { try await handler($0) }
+        })
+    }
+
+    /// Registers an `async` handler whose `Encodable` result is sent as JSON.
+    @_disfavoredOverload
+    public func on<R: Encodable & Sendable>(_ method: HTTPMethod, _ template: String, _ handler: @escaping @Sendable (Request) async throws -> R) {
+        collected.append(PendingRoute(method: method, template: join(prefix, template)) { request in
+            AsyncHandlerResult(request: request) { JSONResponse(value: try await handler($0)) }
+        })
+    }
+
+    /// Registers an `async` handler that returns nothing: `204 No Content`.
+    @_disfavoredOverload
+    public func on(_ method: HTTPMethod, _ template: String, _ handler: @escaping @Sendable (Request) async throws -> Void) {
+        collected.append(PendingRoute(method: method, template: join(prefix, template)) { request in
+            AsyncHandlerResult(request: request) { try await handler($0); return NoContent() }
+        })
+    }
+
     /// Handles errors of type `E` thrown by this controller's routes (`@ExceptionHandler`).
     /// Checked before the application-wide handlers.
     public func onError<E: Error, R: ResponseGenerator>(_ type: E.Type, _ handler: @escaping @Sendable (E, Request) throws -> R) {

@@ -3,8 +3,10 @@ import BrigadeHTTP
 import Logging
 import NIOHTTP1
 
-/// Handles one request on the calling front thread: routing, interceptors, the handler,
-/// rendering, error resolution, writing, `afterCompletion`.
+/// Handles one request on front threads: routing, interceptors, the handler, rendering,
+/// error resolution, writing, `afterCompletion` — and, when the handler returns an
+/// asynchronous result, parks the request in an ``AsyncExchange`` that resumes it later at
+/// the rendering step.
 ///
 /// Immutable and shared by every front thread.
 struct RequestPipeline: Sendable {
@@ -12,67 +14,155 @@ struct RequestPipeline: Sendable {
     let interceptors: [any Interceptor]
     let errorHandlers: ErrorHandlers
     let logger: Logger
+    let runtime: AsyncRuntime
     let requestIDs = RequestIDGenerator()
 
-    /// Runs the whole request on the calling thread (a front thread) and writes its response.
+    /// What the handler step produced.
+    private enum Step {
+        case response(Response)
+        case shortCircuit(Response)
+        case async(any AsyncResultSource)
+    }
+
+    /// Runs the request on the calling thread (a front thread) up to its response, or up to
+    /// the moment it goes asynchronous.
     func handle(_ message: HTTPServerRequest, writer: HTTPResponseWriter) {
-        let context = WorkContext(requestID: requestIDs.id(for: message.headers), logger: logger, cancellation: message.clientGone)
+        let context = WorkContext(requestID: requestIDs.id(for: message.headers), logger: logger, cancellation: message.cancellation)
         var request = Request(message: message, context: context)
         var route: Route?
         var preHandled = 0
-        var failure: (any Error)?
-        var response: Response
+        let step: Step
         do {
-            switch trie.match(method: message.method, path: message.path) {
-            case .found(let found, let parameters):
-                route = found
-                request.route = found.template
-                request.parameters = parameters
-            case .methodNotAllowed(let allowed) where message.method == .OPTIONS:
-                throw AutomaticOptions(allowed: allowed)
-            case .methodNotAllowed(let allowed):
-                throw HTTPError(
-                    .methodNotAllowed, "\(message.method.rawValue) is not supported for \(message.path)",
-                    headers: ["allow": allowed.joined(separator: ", ")])
-            case .notFound:
-                throw HTTPError(.notFound, "no resource at \(message.path)")
-            case .badPath:
-                throw HTTPError(.badRequest, "the path \(message.path) has a malformed percent-escape")
-            }
-            response = try WorkContext.$current.withValue(request.context) {
-                try run(route: route!, request: &request, preHandled: &preHandled)
+            let found = try self.route(&request)
+            route = found
+            step = try WorkContext.$current.withValue(request.context) {
+                try run(found, request: &request, preHandled: &preHandled)
             }
         } catch let options as AutomaticOptions {
-            response = Response(status: .noContent, headers: ["allow": options.allowed.joined(separator: ", ")])
+            write(Response(status: .noContent, headers: ["allow": options.allowed.joined(separator: ", ")]), for: request, writer: writer)
+            return
         } catch {
-            failure = error
-            response = resolve(error, route: route, request: request)
+            finish(request, route: route, preHandled: preHandled, response: resolve(error, route: route, request: request), error: error, writer: writer)
+            return
         }
-        response.headers.replaceOrAdd(name: "x-request-id", value: request.id)
-        writer.write(response)
-        if preHandled > 0 {
-            WorkContext.$current.withValue(request.context) {
-                for interceptor in interceptors[..<preHandled].reversed() {
-                    interceptor.afterCompletion(request, response: response, error: failure)
+        switch step {
+        case .shortCircuit(let response):
+            finish(request, route: route, preHandled: preHandled, response: response, error: nil, writer: writer)
+        case .response(var response):
+            complete(request, route: route, preHandled: preHandled, writer: writer) {
+                try postHandle(request, response: &response, preHandled: preHandled)
+                return response
+            }
+        case .async(let source):
+            goAsync(request, route: route, preHandled: preHandled, source: source, writer: writer)
+        }
+    }
+
+    /// Matches the request to a route and binds its path variables.
+    private func route(_ request: inout Request) throws -> Route {
+        switch trie.match(method: request.method, path: request.path) {
+        case .found(let found, let parameters):
+            request.route = found.template
+            request.parameters = parameters
+            return found
+        case .methodNotAllowed(let allowed) where request.method == .OPTIONS:
+            throw AutomaticOptions(allowed: allowed)
+        case .methodNotAllowed(let allowed):
+            throw HTTPError(
+                .methodNotAllowed, "\(request.method.rawValue) is not supported for \(request.path)",
+                headers: ["allow": allowed.joined(separator: ", ")])
+        case .notFound:
+            throw HTTPError(.notFound, "no resource at \(request.path)")
+        case .badPath:
+            throw HTTPError(.badRequest, "the path \(request.path) has a malformed percent-escape")
+        }
+    }
+
+    /// Interceptors' `preHandle`, then the handler; renders a synchronous result.
+    private func run(_ route: Route, request: inout Request, preHandled: inout Int) throws -> Step {
+        for interceptor in interceptors {
+            let decision = try interceptor.preHandle(&request)
+            preHandled += 1
+            if case .respond(let response) = decision { return .shortCircuit(response) }
+        }
+        let request = request
+        let result = try WorkContext.$current.withValue(request.context) { try route.handler(request) }
+        if let source = result as? any AsyncResultSource { return .async(source) }
+        return .response(try result.response(for: request))
+    }
+
+    private func goAsync(_ request: Request, route: Route?, preHandled: Int, source: any AsyncResultSource, writer: HTTPResponseWriter) {
+        guard let route else { return }
+        var request = request
+        let timeout = source.timeout ?? runtime.defaultTimeout
+        request.context.deadline = .now + timeout
+        let exchange = AsyncExchange(
+            request: request, route: route, preHandled: preHandled, writer: writer, pipeline: self, source: source, timeout: timeout)
+        WorkContext.$current.withValue(request.context) {
+            for interceptor in interceptors[..<preHandled] { interceptor.afterConcurrentHandlingStarted(request) }
+            exchange.begin()
+        }
+    }
+
+    /// The return-value step for an asynchronous outcome: render, `postHandle`, write,
+    /// `afterCompletion`. On a front thread.
+    func complete(_ request: Request, route: Route, preHandled: Int, outcome: AsyncOutcome, writer: HTTPResponseWriter, whenWritten: () -> Void) {
+        WorkContext.$current.withValue(request.context) {
+            complete(request, route: route, preHandled: preHandled, writer: writer, whenWritten: whenWritten) {
+                switch outcome {
+                case .value(let value):
+                    var response = try ValueRenderer.render(value, for: request)
+                    try postHandle(request, response: &response, preHandled: preHandled)
+                    return response
+                case .error(let error):
+                    throw error
                 }
             }
         }
     }
 
-    /// Interceptors' `preHandle`, the handler, rendering and `postHandle`.
-    private func run(route: Route, request: inout Request, preHandled: inout Int) throws -> Response {
-        for interceptor in interceptors {
-            let decision = try interceptor.preHandle(&request)
-            preHandled += 1
-            if case .respond(let response) = decision { return response }
+    /// Produces the response with `render`, resolving a thrown error, then finishes.
+    private func complete(_ request: Request, route: Route?, preHandled: Int, writer: HTTPResponseWriter, whenWritten: () -> Void = {}, render: () throws -> Response) {
+        let response: Response
+        var failure: (any Error)?
+        do {
+            response = try render()
+        } catch {
+            failure = error
+            response = resolve(error, route: route, request: request)
         }
-        let request = request
-        let result = try WorkContext.$current.withValue(request.context) { try route.handler(request) }
-        var response = try result.response(for: request)
+        finish(request, route: route, preHandled: preHandled, response: response, error: failure, writer: writer, whenWritten: whenWritten)
+    }
+
+    private func postHandle(_ request: Request, response: inout Response, preHandled: Int) throws {
         for interceptor in interceptors[..<preHandled].reversed() {
             try interceptor.postHandle(request, response: &response)
         }
+    }
+
+    /// Writes the response, then runs `afterCompletion`.
+    private func finish(_ request: Request, route: Route?, preHandled: Int, response: Response, error: (any Error)?, writer: HTTPResponseWriter, whenWritten: () -> Void = {}) {
+        let written = write(response, for: request, writer: writer)
+        whenWritten()
+        afterCompletion(request, preHandled: preHandled, response: written, error: error)
+    }
+
+    @discardableResult
+    private func write(_ response: Response, for request: Request, writer: HTTPResponseWriter) -> Response {
+        var response = response
+        response.headers.replaceOrAdd(name: "x-request-id", value: request.id)
+        writer.write(response)
         return response
+    }
+
+    /// Every interceptor whose `preHandle` ran, in reverse order, exactly once per request.
+    func afterCompletion(_ request: Request, preHandled: Int, response: Response, error: (any Error)?) {
+        guard preHandled > 0 else { return }
+        WorkContext.$current.withValue(request.context) {
+            for interceptor in interceptors[..<preHandled].reversed() {
+                interceptor.afterCompletion(request, response: response, error: error)
+            }
+        }
     }
 
     /// The controller's handlers, then the application's, then the defaults.

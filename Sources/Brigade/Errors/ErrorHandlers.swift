@@ -39,6 +39,9 @@ enum DefaultErrorResolver {
         case let error as RejectedExecutionError:
             request.logger.warning("rejected: \(error)")
             return ProblemDetails(error: .serviceUnavailable(detail: "the server is busy; try again shortly"), request: request).response()
+        case let error as AsyncRequestTimeoutError:
+            request.logger.info("async request timed out", metadata: ["route": "\(request.route ?? "-")", "timeout": "\(error.timeout)"])
+            return ProblemDetails(error: .serviceUnavailable(detail: "the request did not complete within \(error.timeout)"), request: request).response()
         case let error as DecodingError:
             return ProblemDetails(error: BodyDecoding.httpError(for: error), request: request).response()
         default:

@@ -30,6 +30,12 @@ public protocol Interceptor: Sendable {
     ///   - response: What was sent.
     ///   - error: The error that produced it, if any.
     func afterCompletion(_ request: Request, response: Response, error: (any Error)?)
+
+    /// Runs on the front thread when the handler returned an asynchronous result
+    /// (`Callable`, `WebAsyncTask`, `DeferredResult`, an `async` handler) and the thread is
+    /// about to be released. `postHandle` and `afterCompletion` run later, when the result
+    /// is rendered — on another front thread.
+    func afterConcurrentHandlingStarted(_ request: Request)
 }
 
 extension Interceptor {
@@ -39,4 +45,6 @@ extension Interceptor {
     public func postHandle(_ request: Request, response: inout Response) throws {}
     /// Does nothing.
     public func afterCompletion(_ request: Request, response: Response, error: (any Error)?) {}
+    /// Does nothing.
+    public func afterConcurrentHandlingStarted(_ request: Request) {}
 }

@@ -44,6 +44,12 @@ public struct RejectedExecutionError: Error, CustomStringConvertible, Sendable, 
     /// Why it refused.
     public let reason: Reason
 
+    /// Creates the error, for code that refuses work on a pool's behalf.
+    public init(pool: String, reason: Reason) {
+        self.pool = pool
+        self.reason = reason
+    }
+
     public var description: String {
         switch reason {
         case .saturated: "pool '\(pool)' is saturated: every thread is busy and the queue is full"

@@ -19,7 +19,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         /// Reading a request's body.
         case receiving(HTTPRequestHead, ByteBuffer)
         /// The responder has the request numbered `number`; its writer will answer.
-        case responding(number: UInt64, head: HTTPRequestHead, clientGone: CancellationSignal)
+        case responding(number: UInt64, head: HTTPRequestHead, cancellation: CancellationSignal)
         /// A last response is on its way; then the connection closes. Input is ignored.
         case closing
     }
@@ -51,8 +51,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         idleTimer?.cancel()
         idleTimer = nil
-        if case .responding(_, _, let clientGone) = state {
-            clientGone.cancel(reason: "client disconnected")
+        if case .responding(_, _, let cancellation) = state {
+            cancellation.cancel(reason: "client disconnected")
         }
         state = .closing
         context.fireChannelInactive()
@@ -96,11 +96,11 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     private func receiveEnd(context: ChannelHandlerContext) {
         guard case .receiving(let head, let body) = state else { return }
         requestNumber &+= 1
-        let clientGone = CancellationSignal()
-        state = .responding(number: requestNumber, head: head, clientGone: clientGone)
+        let cancellation = CancellationSignal()
+        state = .responding(number: requestNumber, head: head, cancellation: cancellation)
         let request = HTTPServerRequest(
             method: head.method, uri: head.uri, version: head.version, headers: head.headers,
-            body: body, remoteAddress: remoteAddress, clientGone: clientGone)
+            body: body, remoteAddress: remoteAddress, cancellation: cancellation)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let writer = HTTPResponseWriter(eventLoop: context.eventLoop, requestNumber: requestNumber) { response, number in
             let (handler, context) = bound.value

@@ -18,8 +18,10 @@ public struct HTTPServerRequest: Sendable {
     public var body: ByteBuffer
     /// The peer's address, as `ip:port`, when known.
     public var remoteAddress: String?
-    /// Signalled when the client goes away before the response is written.
-    public var clientGone: CancellationSignal
+    /// Signalled when the request's result is no longer wanted: the connector signals it
+    /// when the client disconnects before the response is written; the framework when the
+    /// request times out. Long work (database calls) stops when it fires.
+    public var cancellation: CancellationSignal
 
     /// Creates a request (the connector does; tests and the in-process client may too).
     public init(
@@ -29,7 +31,7 @@ public struct HTTPServerRequest: Sendable {
         headers: HTTPHeaders = [:],
         body: ByteBuffer = ByteBuffer(),
         remoteAddress: String? = nil,
-        clientGone: CancellationSignal = CancellationSignal()
+        cancellation: CancellationSignal = CancellationSignal()
     ) {
         self.method = method
         self.uri = uri
@@ -37,7 +39,7 @@ public struct HTTPServerRequest: Sendable {
         self.headers = headers
         self.body = body
         self.remoteAddress = remoteAddress
-        self.clientGone = clientGone
+        self.cancellation = cancellation
     }
 
     /// The path part of ``uri``, without the query.

@@ -5,7 +5,9 @@ import NIOCore
 /// The first ``write(_:)`` is sent; later ones are ignored (and return `false`), so racing
 /// completions — a result and a timeout — cannot produce two responses.
 public struct HTTPResponseWriter: Sendable {
-    let eventLoop: any EventLoop
+    /// The event loop of the request's connection (the framework schedules its timers there;
+    /// never run user code on it).
+    public let eventLoop: any EventLoop
     let sink: @Sendable (HTTPServerResponse, UInt64) -> Void
     let requestNumber: UInt64
     let claim: HTTPResponseClaim

@@ -1,0 +1,49 @@
+import BrigadeExecutors
+import Synchronization
+
+/// Runs a callable's body on a back executor for an ``AsyncExchange``, and can take it back
+/// out of the queue if the result stops being wanted before it starts.
+final class BackTask<T: Sendable>: Sendable {
+    private let body: @Sendable () throws -> T
+    private let executorName: String?
+    private let submitted = Mutex<(pool: ThreadPool, ticket: ThreadPool.Ticket)?>(nil)
+
+    init(executor: String?, body: @escaping @Sendable () throws -> T) {
+        self.executorName = executor
+        self.body = body
+    }
+
+    /// Submits the body; called on the front thread with the request's context bound, which
+    /// the pool captures and installs on the back thread.
+    func start(_ exchange: AsyncExchange) {
+        let body = self.body
+        do {
+            let pool = try exchange.runtime.executors.executor(named: executorName)
+            let ticket = try pool.execute(onDiscard: { reason in
+                exchange.receive(.error(RejectedExecutionError(pool: pool.name, reason: reason)))
+            }) {
+                let outcome: AsyncOutcome
+                do { outcome = .value(try body()) } catch { outcome = .error(error) }
+                exchange.receive(outcome)  // dropped if a timeout or the client's departure won
+            }
+            submitted.withLock { $0 = (pool, ticket) }
+        } catch {
+            exchange.receive(.error(error))
+        }
+    }
+
+    /// Removes the body from its executor's queue if it has not started; a running body
+    /// finishes, and its result is dropped.
+    func cancel() {
+        if let (pool, ticket) = submitted.withLock({ $0 }) { pool.cancel(ticket) }
+    }
+}
+
+/// Runs callbacks once, whoever asks first.
+final class Once: Sendable {
+    private let done = Atomic(false)
+    /// Runs `body` if this is the first call.
+    func run(_ body: () -> Void) {
+        if done.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged { body() }
+    }
+}

@@ -1,0 +1,127 @@
+import BrigadeExecutors
+import Synchronization
+
+/// A result set later, from any thread (Spring's `DeferredResult<T>`): return it from a
+/// handler and no thread waits for it.
+///
+/// ```swift
+/// routes.get("/changes") { request in
+///     let result = DeferredResult<[Book]>(timeout: .seconds(30), timeoutResult: [])
+///     notifications.waitForChange { books in result.setResult(books) }   // any thread, later
+///     return result
+/// }
+/// ```
+/// The first completion wins: ``setResult(_:)`` and ``setErrorResult(_:)`` return `false`
+/// when the result was already set or has expired (timeout, client gone). Setting it before
+/// the handler returns is fine. Callbacks run on front threads; ``onCompletion(_:)`` runs
+/// exactly once, whatever ended the request.
+public final class DeferredResult<T: Sendable>: ResponseGenerator, Sendable {
+    private struct Locked {
+        var machine = StateMachine()
+        var timeoutCallbacks: [@Sendable () -> Void] = []
+        var completionCallbacks: [@Sendable () -> Void] = []
+        var finished = false
+    }
+
+    /// This result's timeout; `nil` uses `async.timeout`.
+    public let timeout: Duration?
+    private let timeoutResult: T?
+    private let locked = Mutex(Locked())
+
+    /// Creates a deferred result.
+    /// - Parameter timeout: How long the request may wait; `nil` uses `async.timeout`. On
+    ///   timeout the answer is 503 unless an ``onTimeout(_:)`` callback sets a result.
+    public init(timeout: Duration? = nil) {
+        self.timeout = timeout
+        self.timeoutResult = nil
+    }
+
+    /// Creates a deferred result that answers `timeoutResult` when the timeout passes.
+    public init(timeout: Duration? = nil, timeoutResult: T) {
+        self.timeout = timeout
+        self.timeoutResult = timeoutResult
+    }
+
+    /// Sets the result. Thread-safe; never blocks.
+    /// - Returns: `true` if this call won; `false` if a result was already set or the
+    ///   request expired (timed out, client gone).
+    @discardableResult
+    public func setResult(_ value: T) -> Bool { set(.value(value)) }
+
+    /// Sets an error as the result; it is resolved by the error handlers like a handler's error.
+    /// - Returns: `true` if this call won.
+    @discardableResult
+    public func setErrorResult(_ error: any Error) -> Bool { set(.error(error)) }
+
+    /// Whether a result was set or the request expired.
+    public var isSetOrExpired: Bool { locked.withLock { $0.machine.isSetOrExpired } }
+
+    /// Whether a result was set.
+    public var hasResult: Bool { locked.withLock { $0.machine.hasResult } }
+
+    /// Runs when the timeout passes, before the timeout answer is chosen; it may call
+    /// ``setResult(_:)`` to answer instead. On a front thread.
+    public func onTimeout(_ callback: @escaping @Sendable () -> Void) {
+        locked.withLock { $0.timeoutCallbacks.append(callback) }
+    }
+
+    /// Runs once the request is over — result, error, timeout or client gone. On a front thread.
+    public func onCompletion(_ callback: @escaping @Sendable () -> Void) {
+        let runNow = locked.withLock { locked -> Bool in
+            if locked.finished { return true }
+            locked.completionCallbacks.append(callback)
+            return false
+        }
+        if runNow { callback() }
+    }
+
+    /// A deferred result only means something as a handler's return value.
+    public func response(for request: Request) throws -> Response {
+        throw HTTPError(.internalServerError, "a DeferredResult must be returned by a handler, not rendered")
+    }
+
+    private func set(_ outcome: AsyncOutcome) -> Bool {
+        switch locked.withLock({ $0.machine.set(outcome) }) {
+        case .held: return true
+        case .deliver(let exchange): return exchange.receive(outcome)
+        case .reject: return false
+        }
+    }
+}
+
+extension DeferredResult: AsyncResultSource {
+    func start(_ exchange: AsyncExchange) {
+        switch locked.withLock({ $0.machine.attach(exchange) }) {
+        case .wait: break
+        case .deliver(let outcome): exchange.receive(outcome)
+        case .invalid: exchange.receive(.error(HTTPError(.internalServerError, "this DeferredResult was already used by another request")))
+        }
+    }
+
+    func timedOut() -> AsyncOutcome? {
+        let callbacks = locked.withLock { $0.timeoutCallbacks }
+        for callback in callbacks { callback() }
+        locked.withLock { $0.machine.timeoutFinished() }
+        return timeoutResult.map { .value($0) }
+    }
+
+    func cancel(_ reason: AsyncCancelReason) {
+        locked.withLock { locked in
+            switch reason {
+            case .timeout: locked.machine.timeoutStarted()
+            case .clientGone: locked.machine.expire()
+            }
+        }
+    }
+
+    func finished() {
+        let callbacks = locked.withLock { locked -> [@Sendable () -> Void] in
+            guard !locked.finished else { return [] }
+            locked.finished = true
+            locked.machine.expire()
+            defer { locked.completionCallbacks.removeAll() }
+            return locked.completionCallbacks
+        }
+        for callback in callbacks { callback() }
+    }
+}
