@@ -151,6 +151,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "BrigadeAsyncTests",
+            dependencies: [
+                "Brigade", "BrigadeTesting", "SlowCalls",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "BrigadePostgresTests",
             dependencies: ["BrigadePostgres", "BrigadeExecutors"],
             swiftSettings: swiftSettings

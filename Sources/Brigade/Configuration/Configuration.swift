@@ -1,5 +1,6 @@
 import BrigadeExecutors
 import BrigadeHTTP
+import Configuration
 import Logging
 
 /// Every knob of a Brigade application, with documented defaults.
@@ -91,7 +92,7 @@ public struct Configuration: Sendable {
         executors: [String: BackPool] = [:],
         asyncTimeout: Duration = .seconds(30),
         logLevel: Logger.Level = .info,
-        reader: ConfigReader = ConfigReader(providers: [])
+        reader: ConfigReader = ConfigReader(provider: InMemoryProvider(values: [:]))
     ) {
         self.server = server
         self.front = front
