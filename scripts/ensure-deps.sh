@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the system packages Brigade needs when they are missing (Debian/Ubuntu):
+# libpq (headers + pkg-config file) for CBrigadeLibPQ, the PostgreSQL server binaries for
+# EmbeddedPostgres, and pkg-config. Sourced by run.sh and test.sh; safe to run repeatedly.
+set -euo pipefail
+
+brigade_missing_packages() {
+  local missing=()
+  pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
+  command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+    missing+=(postgresql)
+  fi
+  echo "${missing[@]:-}"
+}
+
+brigade_ensure_deps() {
+  local missing
+  missing=$(brigade_missing_packages)
+  [ -z "$missing" ] && return 0
+  echo "brigade: installing system packages: $missing" >&2
+  local sudo=()
+  [ "$(id -u)" != 0 ] && sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+brigade_ensure_deps
