@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "BrigadeTests",
             dependencies: [
-                "Brigade", "BrigadeTesting",
+                "Brigade", "BrigadeTesting", "Hello",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,0 +1,185 @@
+import BrigadeExecutors
+import BrigadeHTTP
+import NIOCore
+import Synchronization
+import Testing
+
+/// The connector on its own: a tiny responder, no Brigade.
+@Suite struct HTTPServerTests {
+    /// Answers from a closure, called on the event loop.
+    struct ClosureResponder: HTTPResponder {
+        let body: @Sendable (HTTPServerRequest, HTTPResponseWriter) -> Void
+        func respond(to request: HTTPServerRequest, writer: HTTPResponseWriter) { body(request, writer) }
+    }
+
+    func withServer<R: Sendable>(
+        _ configure: (inout HTTPServer.Configuration) -> Void = { _ in },
+        respond: @escaping @Sendable (HTTPServerRequest, HTTPResponseWriter) -> Void,
+        _ body: (HTTPServer, Int) async throws -> R
+    ) async throws -> R {
+        var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, eventLoops: 1)
+        configure(&configuration)
+        let server = HTTPServer(configuration: configuration, responder: ClosureResponder(body: respond))
+        try await server.start()
+        do {
+            let port = try #require(server.port)
+            let result = try await body(server, port)
+            try await server.shutdown()
+            return result
+        } catch {
+            try? await server.shutdown()
+            throw error
+        }
+    }
+
+    static func text(_ text: String, status: HTTPResponseStatus = .ok) -> HTTPServerResponse {
+        HTTPServerResponse(status: status, headers: ["content-type": "text/plain"], body: ByteBuffer(string: text))
+    }
+
+    @Test func customResponderAnswersOverARealSocket() async throws {
+        try await withServer(respond: { request, writer in
+            writer.write(Self.text("you asked for \(request.method.rawValue) \(request.uri)"))
+        }) { _, port in
+            let connection = try await RawHTTPConnection.connect(port: port)
+            try await connection.send("GET /ping?x=1 HTTP/1.1\r\nHost: test\r\n\r\n")
+            let response = try #require(try await connection.responses(1).first)
+            #expect(response.status == 200)
+            #expect(response.body == "you asked for GET /ping?x=1")
+            #expect(response.header("content-length") == "27")
+            #expect(response.header("date") != nil)
+            #expect(response.header("server") == "Brigade")
+            await connection.close()
+        }
+    }
+
+    @Test func responderIsCalledOnAnEventLoopThread() async throws {
+        let tiers = Watched<[ThreadTier]>([])
+        try await withServer(respond: { _, writer in
+            tiers.update { $0.append(ThreadTier.current) }
+            writer.write(Self.text("ok"))
+        }) { _, port in
+            let connection = try await RawHTTPConnection.connect(port: port)
+            try await connection.send("GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+            try await connection.responses(1)
+            #expect(tiers.value == [.eventLoop])
+            await connection.close()
+        }
+    }
+
+    @Test func secondWriteIsDroppedAndReturnsFalse() async throws {
+        let results = Watched<[Bool]>([])
+        try await withServer(respond: { _, writer in
+            let first = writer.write(Self.text("first"))
+            let second = writer.write(Self.text("second", status: .internalServerError))
+            results.update { $0 += [first, second, writer.isWritten] }
+        }) { _, port in
+            let connection = try await RawHTTPConnection.connect(port: port)
+            try await connection.send("GET /a HTTP/1.1\r\nHost: test\r\n\r\n")
+            try await connection.responses(1)
+            // A second request on the same connection: had the dropped write gone out, it
+            // would show up here as an extra (or misattributed) response.
+            try await connection.send("GET /b HTTP/1.1\r\nHost: test\r\n\r\n")
+            let responses = try await connection.responses(2)
+            #expect(responses.map(\.status) == [200, 200])
+            #expect(responses.map(\.body) == ["first", "first"])
+            #expect(RawResponse.parse(connection.received.value.bytes, closed: true).count == 2)
+            #expect(results.value == [true, false, true, true, false, true])
+            await connection.close()
+        }
+    }
+
+    @Test func secondWriteFromAnotherThreadIsAlsoDropped() async throws {
+        let results = Watched<[Bool]>([])
+        try await withServer(respond: { _, writer in
+            Task.detached {
+                let first = writer.write(Self.text("first"))
+                let second = writer.write(Self.text("second"))
+                results.update { $0 += [first, second] }
+            }
+        }) { _, port in
+            let connection = try await RawHTTPConnection.connect(port: port)
+            try await connection.send("GET /a HTTP/1.1\r\nHost: test\r\n\r\n")
+            let responses = try await connection.responses(1)
+            try await results.wait { $0.count == 2 }
+            #expect(responses.map(\.body) == ["first"])
+            #expect(results.value == [true, false])
+            await connection.close()
+        }
+    }
+
+    @Test func clientDisconnectSignalsClientGone() async throws {
+        struct Pending: Sendable { var request: HTTPServerRequest?; var writer: HTTPResponseWriter? }
+        let pending = Watched(Pending())
+        try await withServer(respond: { request, writer in
+            pending.update { $0 = Pending(request: request, writer: writer) }  // held, not answered
+        }) { _, port in
+            let connection = try await RawHTTPConnection.connect(port: port)
+            try await connection.send("GET /slow HTTP/1.1\r\nHost: test\r\n\r\n")
+            let held = try await pending.wait { $0.request != nil }
+            let request = try #require(held.request)
+            #expect(!request.clientGone.isCancelled)
+
+            await connection.close()
+            let reason = try await withThrowingTaskGroup(of: String?.self) { group in
+                group.addTask {
+                    await withCheckedContinuation { continuation in
+                        request.clientGone.onCancel { continuation.resume(returning: $0) }
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(10))  // a deadline, not synchronisation
+                    return nil
+                }
+                let first = try await group.next()!
+                group.cancelAll()
+                return first
+            }
+            #expect(reason != nil, "clientGone was not signalled")
+            #expect(request.clientGone.isCancelled)
+            // Answering afterwards is harmless: the writer still claims, nothing is sent.
+            #expect(held.writer?.write(Self.text("too late")) == true)
+        }
+    }
+
+    @Test func pipelinedRequestsAnsweredFromAnotherThreadComeBackInOrder() async throws {
+        try await withServer(respond: { request, writer in
+            Task.detached { writer.write(Self.text("answer to \(request.uri)")) }
+        }) { _, port in
+            let connection = try await RawHTTPConnection.connect(port: port)
+            try await connection.send(
+                "GET /1 HTTP/1.1\r\nHost: test\r\n\r\nGET /2 HTTP/1.1\r\nHost: test\r\n\r\nGET /3 HTTP/1.1\r\nHost: test\r\n\r\n")
+            let responses = try await connection.responses(3)
+            #expect(responses.map(\.body) == ["answer to /1", "answer to /2", "answer to /3"])
+            #expect(!connection.isClosed)
+            await connection.close()
+        }
+    }
+
+    @Test func headResponseHasLengthButNoBody() async throws {
+        try await withServer(respond: { _, writer in writer.write(Self.text("twelve bytes")) }) { _, port in
+            let connection = try await RawHTTPConnection.connect(port: port)
+            // HEAD then GET on one connection: if the HEAD response carried a body, the GET's
+            // response would be misparsed.
+            try await connection.send("HEAD / HTTP/1.1\r\nHost: test\r\n\r\nGET / HTTP/1.1\r\nHost: test\r\n\r\n")
+            try await connection.received.wait { String(decoding: $0.bytes, as: UTF8.self).contains("\r\n\r\ntwelve bytes") }
+            let text = connection.text
+            let heads = text.components(separatedBy: "HTTP/1.1 200 OK").count - 1
+            #expect(heads == 2)
+            #expect(text.components(separatedBy: "twelve bytes").count - 1 == 1)
+            #expect(text.hasSuffix("\r\n\r\ntwelve bytes"))
+            await connection.close()
+        }
+    }
+
+    @Test func shutdownStopsListening() async throws {
+        let server = HTTPServer(
+            configuration: .init(host: "127.0.0.1", port: 0, eventLoops: 1),
+            responder: ClosureResponder { _, writer in writer.write(Self.text("ok")) })
+        try await server.start()
+        let port = try #require(server.port)
+        try await server.shutdown()
+        await #expect(throws: (any Error).self) { _ = try await RawHTTPConnection.connect(port: port) }
+    }
+}
+
+import Foundation
