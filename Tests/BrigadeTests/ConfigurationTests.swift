@@ -76,4 +76,25 @@ import Testing
         }
         #expect(error?.message.contains("server.idle-timeout") == true)
     }
+
+    @Test func defaultInitialiserDoesNotTrap() async {
+        // Bug in Sources/Brigade/Configuration/Configuration.swift: the default argument
+        // `reader: ConfigReader = ConfigReader(providers: [])` hits swift-configuration's
+        // precondition "ConfigProvider requires at least one provider", so `Configuration()`
+        // and `Application()` crash the process.
+        await withKnownIssue("Configuration() traps: ConfigReader(providers: []) is a precondition failure") {
+            await #expect(processExitsWith: .success) {
+                _ = Configuration()
+            }
+        }
+    }
+
+    @Test func readerBuiltDefaultsMatchTheDocumentedOnes() throws {
+        let configuration = try Configuration(reader: emptyConfigReader)
+        #expect(configuration.front.maxThreads == 200)
+        #expect(configuration.front.minSpareThreads == 10)
+        #expect(configuration.front.acceptQueue == 100)
+        #expect(configuration.server.port == 8080)
+        #expect(configuration.server.maxHeaderSize == 8192)
+    }
 }

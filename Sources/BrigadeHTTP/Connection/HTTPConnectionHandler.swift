@@ -126,7 +126,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     private func send(_ response: HTTPServerResponse, forRequest number: UInt64, context: ChannelHandlerContext) {
         guard case .responding(let current, let head, _) = state, current == number else { return }
         let keepAlive = head.isKeepAlive
-        write(response, version: head.version, method: head.method, keepAlive: keepAlive, context: context)
+        // Move on *before* writing: writing the response's end makes `HTTPServerPipelineHandler`
+        // deliver the next pipelined request at once, re-entrantly, and it must find us idle
+        // (else it would be dropped and the connection would hang).
         if keepAlive {
             state = .idle
             lastActivity = .now()
@@ -134,6 +136,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         } else {
             state = .closing
         }
+        write(response, version: head.version, method: head.method, keepAlive: keepAlive, context: context)
     }
 
     /// Answers with a connector-level error and closes the connection.

@@ -57,7 +57,9 @@ struct Problem: Sendable {
 
 /// A configuration for tests: small pools so many test servers fit on two cores.
 func testConfiguration(maxThreads: Int = 4, minSpareThreads: Int = 1, acceptQueue: Int = 16) -> Configuration {
-    var configuration = Configuration()
+    // Not `Configuration()`: its default reader has no provider and traps (see
+    // ConfigurationTests.defaultInitialiserDoesNotTrap).
+    var configuration = Configuration(server: HTTPServer.Configuration(), front: .init(), logLevel: .info, reader: emptyConfigReader)
     configuration.server.host = "127.0.0.1"
     configuration.server.port = 0
     configuration.server.eventLoops = 1
