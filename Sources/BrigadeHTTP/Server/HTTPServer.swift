@@ -26,7 +26,7 @@ public final class HTTPServer: Service, Sendable {
     /// The event loops the server's connections run on.
     public let eventLoopGroup: MultiThreadedEventLoopGroup
     private let ownsGroup: Bool
-    private let limiter: ConnectionLimiter
+    private let connectionCount = ConnectionCount()
     private let lifecycle = Mutex(Lifecycle.idle)
 
     /// Creates a server; nothing is bound until ``start()``.
@@ -52,14 +52,13 @@ public final class HTTPServer: Service, Sendable {
             self.eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoops))
             self.ownsGroup = true
         }
-        self.limiter = ConnectionLimiter(limit: max(1, configuration.maxConnections))
         for (index, loop) in self.eventLoopGroup.makeIterator().enumerated() {
             loop.execute { ThreadTier.markCurrentThread(.eventLoop, name: "event-loop-\(index + 1)") }
         }
     }
 
     /// Connections open now.
-    public var openConnections: Int { limiter.open }
+    public var openConnections: Int { connectionCount.current }
 
     /// The bound port once started (useful with port 0).
     public var port: Int? {
@@ -74,7 +73,7 @@ public final class HTTPServer: Service, Sendable {
     public func start() async throws {
         let configuration = self.configuration
         let responder = self.responder
-        let limiter = self.limiter
+        let connectionCount = self.connectionCount
         var decoderLimits = NIOHTTPDecoderLimitConfiguration()
         decoderLimits.maxHeaderListSize = configuration.maxHeaderSize
         decoderLimits.maxHeaderFieldSize = configuration.maxHeaderSize
@@ -83,7 +82,10 @@ public final class HTTPServer: Service, Sendable {
             .serverChannelOption(.backlog, value: Int32(clamping: configuration.backlog))
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(limiter) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ConnectionLimiter(limit: configuration.maxConnections, count: connectionCount))
+                }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
