@@ -183,3 +183,58 @@ import Testing
 }
 
 import Foundation
+
+/// Graceful stop: `quiesce()` then `shutdown()`.
+@Suite struct HTTPServerQuiesceTests {
+    struct Held: Sendable { var writer: HTTPResponseWriter? }
+
+    @Test func quiesceClosesIdleConnectionsAndFinishesTheRequestInProgress() async throws {
+        let held = Watched(Held())
+        let server = HTTPServer(
+            configuration: .init(host: "127.0.0.1", port: 0, eventLoops: 1),
+            responder: HTTPServerTests.ClosureResponder { request, writer in
+                if request.uri == "/hold" {
+                    held.update { $0.writer = writer }
+                } else {
+                    writer.write(HTTPServerTests.text("quick"))
+                }
+            })
+        try await server.start()
+        let port = try #require(server.port)
+        do {
+            let busy = try await RawHTTPConnection.connect(port: port)
+            try await busy.send("GET /hold HTTP/1.1\r\nHost: test\r\n\r\n")
+            let writer = try #require(try await held.wait { $0.writer != nil }.writer)
+            let idle = try await RawHTTPConnection.connect(port: port)
+            try await idle.send("GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+            #expect(try await idle.responses(1).map(\.status) == [200])
+
+            await server.quiesce()
+            try await idle.waitForClose()
+            await #expect(throws: (any Error).self) { _ = try await RawHTTPConnection.connect(port: port) }
+            #expect(!busy.isClosed, "a connection with a request in progress must stay open for its answer")
+
+            #expect(writer.write(HTTPServerTests.text("finished")))
+            try await busy.waitForClose()
+            let responses = busy.responses
+            #expect(responses.map(\.body) == ["finished"])
+            #expect(responses.first?.header("connection")?.lowercased() == "close")
+            try await server.shutdown()
+        } catch {
+            try? await server.shutdown()
+            throw error
+        }
+    }
+
+    @Test func quiesceBeforeStartAndTwiceIsHarmless() async throws {
+        let server = HTTPServer(
+            configuration: .init(host: "127.0.0.1", port: 0, eventLoops: 1),
+            responder: HTTPServerTests.ClosureResponder { _, writer in writer.write(HTTPServerTests.text("ok")) })
+        await server.quiesce()
+        try await server.start()
+        await server.quiesce()
+        await server.quiesce()
+        #expect(server.port == nil)
+        try await server.shutdown()
+    }
+}

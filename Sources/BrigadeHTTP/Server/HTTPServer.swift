@@ -16,6 +16,8 @@ public final class HTTPServer: Service, Sendable {
     private enum Lifecycle {
         case idle
         case running(any Channel)
+        /// No longer accepting; connections wind down; the event loops still run.
+        case quiescing
         case stopped
     }
 
@@ -115,8 +117,30 @@ public final class HTTPServer: Service, Sendable {
         logger.info("listening", metadata: ["address": "\(configuration.host):\(channel.localAddress?.port ?? configuration.port)"])
     }
 
+    /// Stops accepting and winds the open connections down, keeping the event loops running
+    /// so that responses still in progress can be written (the first step of a graceful
+    /// shutdown; ``shutdown()`` is the last).
+    ///
+    /// Idle keep-alive connections close at once; a connection with a request in progress
+    /// gets its response (with `Connection: close`) and then closes. Connections accepted
+    /// but held back by ``Configuration/maxConnections`` close unserved. Returns once the
+    /// listening socket is closed; calling it again, or before ``start()``, does nothing.
+    public func quiesce() async {
+        let channel: (any Channel)? = lifecycle.withLock { state in
+            guard case .running(let channel) = state else { return nil }
+            state = .quiescing
+            return channel
+        }
+        guard let channel else { return }
+        // The limiter passes the event to every connection (and the acceptor closes the
+        // socket); the close after it, queued on the same loop, makes sure of the latter.
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        try? await channel.close()
+    }
+
     /// Stops accepting, closes the listening socket and, if the server made its own event
-    /// loops, shuts them down (open connections close with them).
+    /// loops, shuts them down (open connections close with them). For a graceful stop, call
+    /// ``quiesce()`` first and wait for the responses in progress.
     public func shutdown() async throws {
         let channel: (any Channel)? = lifecycle.withLock { state in
             defer { state = .stopped }
