@@ -6,28 +6,13 @@ import Testing
 
 /// Limits and refusals at the edges: bursts of connections, oversized input sent in full.
 @Suite struct ConnectorEdgeTests {
-    struct OKResponder: HTTPResponder {
-        func respond(to request: HTTPServerRequest, writer: HTTPResponseWriter) {
-            writer.write(HTTPServerResponse(status: .ok, body: ByteBuffer(string: "ok \(request.body.readableBytes)")))
-        }
-    }
-
     func withServer<R: Sendable>(
         _ configure: (inout HTTPServer.Configuration) -> Void = { _ in },
         _ body: (HTTPServer, Int) async throws -> R
     ) async throws -> R {
-        var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, eventLoops: 1)
-        configure(&configuration)
-        let server = HTTPServer(configuration: configuration, responder: OKResponder())
-        try await server.start()
-        do {
-            let result = try await body(server, try #require(server.port))
-            try await server.shutdown()
-            return result
-        } catch {
-            try? await server.shutdown()
-            throw error
-        }
+        try await withHTTPServer(configure, respond: { request, writer in
+            writer.write(textResponse("ok \(request.body.readableBytes)"))
+        }, body)
     }
 
     /// Blocks the server's only event loop until the returned gate opens, so connections
@@ -149,5 +134,47 @@ final class BlockingGate: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while !isOpen, condition.wait(until: deadline) {}
+    }
+}
+
+/// Responses the connector must not send as they are.
+@Suite struct InvalidResponseTests {
+    @Test func headerValueWithCRLFIsNotSentAndTheClientGets500() async throws {
+        try await withHTTPServer(respond: { _, writer in
+            writer.write(HTTPServerResponse(status: .found, headers: ["location": "/next\r\nInjected: yes"]))
+        }) { _, port in
+            let connection = try await RawHTTPConnection.connect(port: port)
+            try await connection.send("GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+            try await connection.waitForClose()
+            #expect(!connection.text.contains("Injected"))
+            let responses = connection.responses
+            #expect(responses.map(\.status) == [500], "received: \(connection.text)")
+            #expect(responses.first?.header("content-type") == "application/problem+json")
+        }
+    }
+
+    @Test func reasonPhraseWithCRLFIsNotSentAndTheClientGets500() async throws {
+        try await withHTTPServer(respond: { _, writer in
+            writer.write(HTTPServerResponse(status: .custom(code: 299, reasonPhrase: "Fine\r\nInjected: yes")))
+        }) { _, port in
+            let connection = try await RawHTTPConnection.connect(port: port)
+            try await connection.send("GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+            try await connection.waitForClose()
+            #expect(!connection.text.contains("Injected"))
+            #expect(connection.responses.map(\.status) == [500])
+        }
+    }
+
+    @Test func headerValuesWithTabsAndUTF8AreSentAsTheyAre() async throws {
+        try await withHTTPServer(respond: { _, writer in
+            writer.write(HTTPServerResponse(status: .ok, headers: ["x-note": "a\tb Jürgen"]))
+        }) { _, port in
+            let connection = try await RawHTTPConnection.connect(port: port)
+            try await connection.send("GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+            let responses = try await connection.responses(1)
+            #expect(responses.map(\.status) == [200])
+            #expect(responses.first?.header("x-note") == "a\tb Jürgen")
+            await connection.close()
+        }
     }
 }

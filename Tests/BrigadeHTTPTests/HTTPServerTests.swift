@@ -6,39 +6,9 @@ import Testing
 
 /// The connector on its own: a tiny responder, no Brigade.
 @Suite struct HTTPServerTests {
-    /// Answers from a closure, called on the event loop.
-    struct ClosureResponder: HTTPResponder {
-        let body: @Sendable (HTTPServerRequest, HTTPResponseWriter) -> Void
-        func respond(to request: HTTPServerRequest, writer: HTTPResponseWriter) { body(request, writer) }
-    }
-
-    func withServer<R: Sendable>(
-        _ configure: (inout HTTPServer.Configuration) -> Void = { _ in },
-        respond: @escaping @Sendable (HTTPServerRequest, HTTPResponseWriter) -> Void,
-        _ body: (HTTPServer, Int) async throws -> R
-    ) async throws -> R {
-        var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, eventLoops: 1)
-        configure(&configuration)
-        let server = HTTPServer(configuration: configuration, responder: ClosureResponder(body: respond))
-        try await server.start()
-        do {
-            let port = try #require(server.port)
-            let result = try await body(server, port)
-            try await server.shutdown()
-            return result
-        } catch {
-            try? await server.shutdown()
-            throw error
-        }
-    }
-
-    static func text(_ text: String, status: HTTPResponseStatus = .ok) -> HTTPServerResponse {
-        HTTPServerResponse(status: status, headers: ["content-type": "text/plain"], body: ByteBuffer(string: text))
-    }
-
     @Test func customResponderAnswersOverARealSocket() async throws {
-        try await withServer(respond: { request, writer in
-            writer.write(Self.text("you asked for \(request.method.rawValue) \(request.uri)"))
+        try await withHTTPServer(respond: { request, writer in
+            writer.write(textResponse("you asked for \(request.method.rawValue) \(request.uri)"))
         }) { _, port in
             let connection = try await RawHTTPConnection.connect(port: port)
             try await connection.send("GET /ping?x=1 HTTP/1.1\r\nHost: test\r\n\r\n")
@@ -54,9 +24,9 @@ import Testing
 
     @Test func responderIsCalledOnAnEventLoopThread() async throws {
         let tiers = Watched<[ThreadTier]>([])
-        try await withServer(respond: { _, writer in
+        try await withHTTPServer(respond: { _, writer in
             tiers.update { $0.append(ThreadTier.current) }
-            writer.write(Self.text("ok"))
+            writer.write(textResponse("ok"))
         }) { _, port in
             let connection = try await RawHTTPConnection.connect(port: port)
             try await connection.send("GET / HTTP/1.1\r\nHost: test\r\n\r\n")
@@ -68,9 +38,9 @@ import Testing
 
     @Test func secondWriteIsDroppedAndReturnsFalse() async throws {
         let results = Watched<[Bool]>([])
-        try await withServer(respond: { _, writer in
-            let first = writer.write(Self.text("first"))
-            let second = writer.write(Self.text("second", status: .internalServerError))
+        try await withHTTPServer(respond: { _, writer in
+            let first = writer.write(textResponse("first"))
+            let second = writer.write(textResponse("second", status: .internalServerError))
             results.update { $0 += [first, second, writer.isWritten] }
         }) { _, port in
             let connection = try await RawHTTPConnection.connect(port: port)
@@ -90,10 +60,10 @@ import Testing
 
     @Test func secondWriteFromAnotherThreadIsAlsoDropped() async throws {
         let results = Watched<[Bool]>([])
-        try await withServer(respond: { _, writer in
+        try await withHTTPServer(respond: { _, writer in
             Task.detached {
-                let first = writer.write(Self.text("first"))
-                let second = writer.write(Self.text("second"))
+                let first = writer.write(textResponse("first"))
+                let second = writer.write(textResponse("second"))
                 results.update { $0 += [first, second] }
             }
         }) { _, port in
@@ -110,7 +80,7 @@ import Testing
     @Test func clientDisconnectSignalsClientGone() async throws {
         struct Pending: Sendable { var request: HTTPServerRequest?; var writer: HTTPResponseWriter? }
         let pending = Watched(Pending())
-        try await withServer(respond: { request, writer in
+        try await withHTTPServer(respond: { request, writer in
             pending.update { $0 = Pending(request: request, writer: writer) }  // held, not answered
         }) { _, port in
             let connection = try await RawHTTPConnection.connect(port: port)
@@ -137,13 +107,13 @@ import Testing
             #expect(reason != nil, "clientGone was not signalled")
             #expect(request.clientGone.isCancelled)
             // Answering afterwards is harmless: the writer still claims, nothing is sent.
-            #expect(held.writer?.write(Self.text("too late")) == true)
+            #expect(held.writer?.write(textResponse("too late")) == true)
         }
     }
 
     @Test func pipelinedRequestsAnsweredFromAnotherThreadComeBackInOrder() async throws {
-        try await withServer(respond: { request, writer in
-            Task.detached { writer.write(Self.text("answer to \(request.uri)")) }
+        try await withHTTPServer(respond: { request, writer in
+            Task.detached { writer.write(textResponse("answer to \(request.uri)")) }
         }) { _, port in
             let connection = try await RawHTTPConnection.connect(port: port)
             try await connection.send(
@@ -156,7 +126,7 @@ import Testing
     }
 
     @Test func headResponseHasLengthButNoBody() async throws {
-        try await withServer(respond: { _, writer in writer.write(Self.text("twelve bytes")) }) { _, port in
+        try await withHTTPServer(respond: { _, writer in writer.write(textResponse("twelve bytes")) }) { _, port in
             let connection = try await RawHTTPConnection.connect(port: port)
             // HEAD then GET on one connection: if the HEAD response carried a body, the GET's
             // response would be misparsed.
@@ -174,7 +144,7 @@ import Testing
     @Test func shutdownStopsListening() async throws {
         let server = HTTPServer(
             configuration: .init(host: "127.0.0.1", port: 0, eventLoops: 1),
-            responder: ClosureResponder { _, writer in writer.write(Self.text("ok")) })
+            responder: ClosureResponder { _, writer in writer.write(textResponse("ok")) })
         try await server.start()
         let port = try #require(server.port)
         try await server.shutdown()
@@ -192,11 +162,11 @@ import Foundation
         let held = Watched(Held())
         let server = HTTPServer(
             configuration: .init(host: "127.0.0.1", port: 0, eventLoops: 1),
-            responder: HTTPServerTests.ClosureResponder { request, writer in
+            responder: ClosureResponder { request, writer in
                 if request.uri == "/hold" {
                     held.update { $0.writer = writer }
                 } else {
-                    writer.write(HTTPServerTests.text("quick"))
+                    writer.write(textResponse("quick"))
                 }
             })
         try await server.start()
@@ -214,7 +184,7 @@ import Foundation
             await #expect(throws: (any Error).self) { _ = try await RawHTTPConnection.connect(port: port) }
             #expect(!busy.isClosed, "a connection with a request in progress must stay open for its answer")
 
-            #expect(writer.write(HTTPServerTests.text("finished")))
+            #expect(writer.write(textResponse("finished")))
             try await busy.waitForClose()
             let responses = busy.responses
             #expect(responses.map(\.body) == ["finished"])
@@ -229,7 +199,7 @@ import Foundation
     @Test func quiesceBeforeStartAndTwiceIsHarmless() async throws {
         let server = HTTPServer(
             configuration: .init(host: "127.0.0.1", port: 0, eventLoops: 1),
-            responder: HTTPServerTests.ClosureResponder { _, writer in writer.write(HTTPServerTests.text("ok")) })
+            responder: ClosureResponder { _, writer in writer.write(textResponse("ok")) })
         await server.quiesce()
         try await server.start()
         await server.quiesce()

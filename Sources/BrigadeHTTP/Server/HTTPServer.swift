@@ -76,6 +76,7 @@ public final class HTTPServer: Service, Sendable {
         let configuration = self.configuration
         let responder = self.responder
         let connectionCount = self.connectionCount
+        let logger = self.logger
         var decoderLimits = NIOHTTPDecoderLimitConfiguration()
         decoderLimits.maxHeaderListSize = configuration.maxHeaderSize
         decoderLimits.maxHeaderFieldSize = configuration.maxHeaderSize
@@ -97,10 +98,10 @@ public final class HTTPServer: Service, Sendable {
                     try sync.configureHTTPServerPipeline(
                         withPipeliningAssistance: true,
                         withErrorHandling: false,
-                        withOutboundHeaderValidation: true,
+                        withOutboundHeaderValidation: false,  // the connection handler validates (and answers 500)
                         withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: limits)
-                    try sync.addHandler(HTTPConnectionHandler(responder: responder, configuration: configuration))
+                    try sync.addHandler(HTTPConnectionHandler(responder: responder, configuration: configuration, logger: logger))
                 }
             }
             .bind(host: configuration.host, port: configuration.port)
