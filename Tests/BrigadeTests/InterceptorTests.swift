@@ -124,6 +124,32 @@ import Testing
         }
     }
 
+    @Test func preHandleThatThrowsAnswersWithTheErrorAndCompletesOnlyEarlierInterceptors() async throws {
+        struct Deny: Interceptor {
+            func preHandle(_ request: inout Request) throws -> InterceptorDecision {
+                if request.path == "/ok" { throw HTTPError(.unauthorized, "sign in first") }
+                return .proceed
+            }
+        }
+        let events = Watched<[String]>([])
+        var app = Application(configuration: testConfiguration(maxThreads: 1, minSpareThreads: 1))
+        app.addInterceptor(Recording(name: "A", events: events))
+        app.addInterceptor(Deny())
+        app.addInterceptor(Recording(name: "C", events: events))
+        app.register(RoutesController { routes in
+            routes.get("/ok") { request in
+                events.update { $0.append("handler:\(request.path)") }
+                return "ok"
+            }
+            routes.get("/sync") { _ in "sync" }
+        })
+        try await app.test { client async throws in
+            try expectProblem(try await client.get("/ok"), .unauthorized, detailContains: "sign in")
+            try await settle(client, events)
+            #expect(self.events(of: "/ok", in: events.value) == ["A.pre:/ok", "A.after:/ok:401:error"])
+        }
+    }
+
     @Test func valueAttachedByInterceptorIsVisibleInHandlerAndWorkContext() async throws {
         let events = Watched<[String]>([])
         try await app(events: events).test { client async throws in
