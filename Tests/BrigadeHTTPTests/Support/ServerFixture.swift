@@ -34,3 +34,17 @@ func withHTTPServer<R: Sendable>(
 func textResponse(_ text: String, status: HTTPResponseStatus = .ok) -> HTTPServerResponse {
     HTTPServerResponse(status: status, headers: ["content-type": "text/plain"], body: ByteBuffer(string: text))
 }
+
+/// Checks that a stopped server no longer accepts on `port`.
+///
+/// The freed port may already belong to another test's server (tests run in parallel), so a
+/// successful connect is not a failure by itself: the probe request must just never reach
+/// this server's responder, which records every URI it sees in `seen`.
+func expectNotAccepting(port: Int, seen: Watched<[String]>, sourceLocation: SourceLocation = #_sourceLocation) async {
+    let probe = "/probe-\(UInt64.random(in: 0...UInt64.max))"
+    guard let connection = try? await RawHTTPConnection.connect(port: port) else { return }  // refused: not listening
+    try? await connection.send("GET \(probe) HTTP/1.1\r\nHost: test\r\n\r\n")
+    _ = try? await connection.responses(1, timeout: .seconds(2))
+    await connection.close()
+    #expect(!seen.value.contains(probe), "the stopped server accepted a connection", sourceLocation: sourceLocation)
+}
