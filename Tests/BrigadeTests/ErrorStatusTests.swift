@@ -91,6 +91,29 @@ import Testing
         }
     }
 
+    @Test func serverSideDecodingErrorIs500NotTheClientsFault() async throws {
+        // Bug in Sources/Brigade/Errors/ErrorHandlers.swift, DefaultErrorResolver (the
+        // `case let error as DecodingError` branch): `Request.decode` already turns body
+        // errors into 400s, so any DecodingError reaching the resolver comes from the
+        // server's own decoding (a cache entry, a JSON column, another service's answer). It
+        // is answered 400 naming the internal field. Fix: drop that branch (→ logged 500).
+        struct Stored: Decodable { let internalSecretField: Int }
+        var app = Application(configuration: testConfiguration())
+        app.register(RoutesController { routes in
+            routes.get("/report") { _ -> String in
+                let stored = try JSONDecoder().decode(Stored.self, from: Data("{}".utf8))
+                return "\(stored.internalSecretField)"
+            }
+        })
+        try await app.test { client async throws in
+            let response = try await client.get("/report")
+            withKnownIssue("a server-side DecodingError is answered 400 and names the internal field") {
+                #expect(response.status == .internalServerError)
+                #expect(!response.text.contains("internalSecretField"))
+            }
+        }
+    }
+
     @Test func problemBodiesAreTheSameOverARealSocket() async throws {
         try await app().test(.live) { client async throws in
             try expectProblem(try await client.get("/users/abc"), .badRequest, detailContains: "id")
