@@ -143,10 +143,11 @@ let package = Package(
         .testTarget(
             name: "BrigadeTests",
             dependencies: [
-                "Brigade", "BrigadeTesting",
+                "Brigade", "BrigadeTesting", "Hello",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ],
             swiftSettings: swiftSettings
         ),

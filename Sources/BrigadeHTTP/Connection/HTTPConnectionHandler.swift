@@ -1,4 +1,5 @@
 import BrigadeExecutors
+import Logging
 import NIOCore
 import NIOHTTP1
 
@@ -26,15 +27,17 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
 
     private let responder: any HTTPResponder
     private let configuration: HTTPServer.Configuration
+    private let logger: Logger
     private var state = State.idle
     private var requestNumber: UInt64 = 0
     private var lastActivity = NIODeadline.now()
     private var idleTimer: Scheduled<Void>?
     private var remoteAddress: String?
 
-    init(responder: any HTTPResponder, configuration: HTTPServer.Configuration) {
+    init(responder: any HTTPResponder, configuration: HTTPServer.Configuration, logger: Logger) {
         self.responder = responder
         self.configuration = configuration
+        self.logger = logger
     }
 
     // MARK: inbound
@@ -126,7 +129,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     private func send(_ response: HTTPServerResponse, forRequest number: UInt64, context: ChannelHandlerContext) {
         guard case .responding(let current, let head, _) = state, current == number else { return }
         let keepAlive = head.isKeepAlive
-        write(response, version: head.version, method: head.method, keepAlive: keepAlive, context: context)
+        // Move on *before* writing: writing the response's end makes `HTTPServerPipelineHandler`
+        // deliver the next pipelined request at once, re-entrantly, and it must find us idle
+        // (else it would be dropped and the connection would hang).
         if keepAlive {
             state = .idle
             lastActivity = .now()
@@ -134,6 +139,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         } else {
             state = .closing
         }
+        write(response, version: head.version, method: head.method, keepAlive: keepAlive, context: context)
     }
 
     /// Answers with a connector-level error and closes the connection.
@@ -144,10 +150,15 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         let response = HTTPServerResponse(
             status: status, headers: headers,
             body: ProblemBody.buffer(status: status, detail: detail, allocator: context.channel.allocator))
-        write(response, version: .http1_1, method: .GET, keepAlive: false, context: context)
+        write(response, version: .http1_1, method: .GET, keepAlive: false, isRefusal: true, context: context)
     }
 
-    private func write(_ response: HTTPServerResponse, version: HTTPVersion, method: HTTPMethod, keepAlive: Bool, context: ChannelHandlerContext) {
+    /// Writes a response with the connector's headers; `isRefusal` marks the connector's own
+    /// answers (``refuse(_:detail:context:)``).
+    private func write(
+        _ response: HTTPServerResponse, version: HTTPVersion, method: HTTPMethod, keepAlive: Bool,
+        isRefusal: Bool = false, context: ChannelHandlerContext
+    ) {
         var headers = response.headers
         headers.add(name: "date", value: DateHeader.current)
         if !headers.contains(name: "server") { headers.add(name: "server", value: configuration.serverName) }
@@ -156,6 +167,18 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         if mayHaveBody { headers.replaceOrAdd(name: "content-length", value: String(response.body.readableBytes)) }
         if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
         let head = HTTPResponseHead(version: version, status: response.status, headers: headers)
+        guard head.isValidToSend else {
+            // Never split a response: answer 500 instead and close (the refusal is valid by
+            // construction; should even it fail, e.g. a bad `server.name`, just close).
+            logger.error("response not sent: a header name or value, or the reason phrase, has invalid characters",
+                         metadata: ["status": "\(response.status.code)"])
+            if isRefusal {
+                context.close(promise: nil)
+            } else {
+                refuse(.internalServerError, detail: "the server produced an invalid response", context: context)
+            }
+            return
+        }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if mayHaveBody, method != .HEAD, response.body.readableBytes > 0 {
             context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)

@@ -16,6 +16,8 @@ public final class HTTPServer: Service, Sendable {
     private enum Lifecycle {
         case idle
         case running(any Channel)
+        /// No longer accepting; connections wind down; the event loops still run.
+        case quiescing
         case stopped
     }
 
@@ -26,7 +28,7 @@ public final class HTTPServer: Service, Sendable {
     /// The event loops the server's connections run on.
     public let eventLoopGroup: MultiThreadedEventLoopGroup
     private let ownsGroup: Bool
-    private let limiter: ConnectionLimiter
+    private let connectionCount = ConnectionCount()
     private let lifecycle = Mutex(Lifecycle.idle)
 
     /// Creates a server; nothing is bound until ``start()``.
@@ -52,14 +54,13 @@ public final class HTTPServer: Service, Sendable {
             self.eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoops))
             self.ownsGroup = true
         }
-        self.limiter = ConnectionLimiter(limit: max(1, configuration.maxConnections))
         for (index, loop) in self.eventLoopGroup.makeIterator().enumerated() {
             loop.execute { ThreadTier.markCurrentThread(.eventLoop, name: "event-loop-\(index + 1)") }
         }
     }
 
     /// Connections open now.
-    public var openConnections: Int { limiter.open }
+    public var openConnections: Int { connectionCount.current }
 
     /// The bound port once started (useful with port 0).
     public var port: Int? {
@@ -74,7 +75,8 @@ public final class HTTPServer: Service, Sendable {
     public func start() async throws {
         let configuration = self.configuration
         let responder = self.responder
-        let limiter = self.limiter
+        let connectionCount = self.connectionCount
+        let logger = self.logger
         var decoderLimits = NIOHTTPDecoderLimitConfiguration()
         decoderLimits.maxHeaderListSize = configuration.maxHeaderSize
         decoderLimits.maxHeaderFieldSize = configuration.maxHeaderSize
@@ -83,7 +85,10 @@ public final class HTTPServer: Service, Sendable {
             .serverChannelOption(.backlog, value: Int32(clamping: configuration.backlog))
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(limiter) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ConnectionLimiter(limit: configuration.maxConnections, count: connectionCount))
+                }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
@@ -93,10 +98,10 @@ public final class HTTPServer: Service, Sendable {
                     try sync.configureHTTPServerPipeline(
                         withPipeliningAssistance: true,
                         withErrorHandling: false,
-                        withOutboundHeaderValidation: true,
+                        withOutboundHeaderValidation: false,  // the connection handler validates (and answers 500)
                         withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: limits)
-                    try sync.addHandler(HTTPConnectionHandler(responder: responder, configuration: configuration))
+                    try sync.addHandler(HTTPConnectionHandler(responder: responder, configuration: configuration, logger: logger))
                 }
             }
             .bind(host: configuration.host, port: configuration.port)
@@ -113,8 +118,30 @@ public final class HTTPServer: Service, Sendable {
         logger.info("listening", metadata: ["address": "\(configuration.host):\(channel.localAddress?.port ?? configuration.port)"])
     }
 
+    /// Stops accepting and winds the open connections down, keeping the event loops running
+    /// so that responses still in progress can be written (the first step of a graceful
+    /// shutdown; ``shutdown()`` is the last).
+    ///
+    /// Idle keep-alive connections close at once; a connection with a request in progress
+    /// gets its response (with `Connection: close`) and then closes. Connections accepted
+    /// but held back by ``Configuration/maxConnections`` close unserved. Returns once the
+    /// listening socket is closed; calling it again, or before ``start()``, does nothing.
+    public func quiesce() async {
+        let channel: (any Channel)? = lifecycle.withLock { state in
+            guard case .running(let channel) = state else { return nil }
+            state = .quiescing
+            return channel
+        }
+        guard let channel else { return }
+        // The limiter passes the event to every connection (and the acceptor closes the
+        // socket); the close after it, queued on the same loop, makes sure of the latter.
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        try? await channel.close()
+    }
+
     /// Stops accepting, closes the listening socket and, if the server made its own event
-    /// loops, shuts them down (open connections close with them).
+    /// loops, shuts them down (open connections close with them). For a graceful stop, call
+    /// ``quiesce()`` first and wait for the responses in progress.
     public func shutdown() async throws {
         let channel: (any Channel)? = lifecycle.withLock { state in
             defer { state = .stopped }
