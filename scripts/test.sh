@@ -6,4 +6,8 @@ cd "$(dirname "$0")/.."
 source scripts/ensure-deps.sh
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 swift build --build-tests
-swift test --skip-build --disable-xctest "$@"
+if [ $# -gt 0 ]; then exec swift test --skip-build --disable-xctest "$@"; fi
+# Load tests first and alone (their CPU burst would delay timing-sensitive tests), then
+# everything else; the last summary line counts the main run.
+swift test --skip-build --disable-xctest --filter LoadTests
+swift test --skip-build --disable-xctest --skip LoadTests

@@ -8,26 +8,6 @@ import Testing
 
 /// The front thread is released when a handler returns an asynchronous result.
 @Suite struct ReleaseTests {
-    @Test func oneFrontThreadServesAThousandConcurrentDeferredRequestsOverRealSockets() async throws {
-        var configuration = testConfiguration(front: 1)
-        configuration.front = .init(maxThreads: 1, minSpareThreads: 1, acceptQueue: 2000)
-        var app = Application(configuration: configuration)
-        app.register(SlowController())
-        let started = ContinuousClock.now
-        let statuses = try await app.test(.live) { client throws in
-            try await withThrowingTaskGroup(of: UInt.self) { group in
-                for _ in 0..<1000 {
-                    group.addTask { try await client.get("/slow/deferred?ms=200").status.code }
-                }
-                return try await group.reduce(into: [UInt: Int]()) { $0[$1, default: 0] += 1 }
-            }
-        }
-        let elapsed = ContinuousClock.now - started
-        #expect(statuses == [200: 1000])
-        // Serially, one front thread holding each request for 200 ms would need 200 s.
-        #expect(elapsed < .seconds(10))
-    }
-
     @Test func callableRunsOnBackThreadsAndRendersOnFrontThreads() async throws {
         let bodyTier = Recorder<ThreadTier>()
         let renderTier = Recorder<ThreadTier>()
@@ -145,7 +125,7 @@ import Testing
                 #expect(response.status == .badRequest, "\(path)")
                 #expect(response.header("content-type") == "application/problem+json")
             }
-            let task = try await client.get("/slow/task?ms=300&timeout=50")
+            let task = try await client.get("/slow/task?ms=600&timeout=20")
             #expect(task.status == .serviceUnavailable)
             for mode in ["sync", "callable", "task", "deferred", "async"] {
                 let report = try await client.get("/slow/\(mode)?ms=1").decode(SlowController.Report.self)

@@ -7,27 +7,54 @@ import NIOHTTP1
 import NIOPosix
 import Synchronization
 
-/// A one-shot gate for blocking threads: `wait` returns `false` when the timeout passes, so
-/// a bug fails the test instead of hanging it.
+/// A one-shot gate: threads block on `wait`, tasks suspend on `waitAsync` (no thread is
+/// blocked for them). Both give up after a timeout, so a bug fails the test instead of
+/// hanging it.
 final class Latch: Sendable {
-    private let semaphore = DispatchSemaphore(value: 0)
-    private let opened = Atomic(false)
-
-    func open() {
-        if opened.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
-            for _ in 0..<1024 { semaphore.signal() }
-        }
+    private final class Waiter: Sendable {
+        private let continuation: Mutex<CheckedContinuation<Bool, Never>?>
+        init(_ continuation: CheckedContinuation<Bool, Never>) { self.continuation = Mutex(continuation) }
+        func resume(_ value: Bool) { continuation.withLock { $0.take() }?.resume(returning: value) }
     }
 
+    private let semaphore = DispatchSemaphore(value: 0)
+    private let state = Mutex<(opened: Bool, waiters: [Waiter])>((false, []))
+
+    func open() {
+        let waiters = state.withLock { state -> [Waiter]? in
+            guard !state.opened else { return nil }
+            state.opened = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        guard let waiters else { return }
+        for _ in 0..<1024 { semaphore.signal() }
+        for waiter in waiters { waiter.resume(true) }
+    }
+
+    /// Blocks the calling thread (never a Swift concurrency thread) until opened.
     @discardableResult
     func wait(seconds: Double = 10) -> Bool {
         semaphore.wait(timeout: .now() + seconds) == .success
     }
 
-    /// Waits without blocking the caller's executor thread.
+    /// Suspends until opened, or `seconds` pass.
     func waitAsync(seconds: Double = 10) async -> Bool {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: self.wait(seconds: seconds)) }
+            let waiter = Waiter(continuation)
+            let alreadyOpen = state.withLock { state -> Bool in
+                if state.opened { return true }
+                state.waiters.append(waiter)
+                return false
+            }
+            if alreadyOpen {
+                waiter.resume(true)
+                return
+            }
+            Task {
+                try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                waiter.resume(false)
+            }
         }
     }
 }

@@ -87,13 +87,13 @@ import Testing
             try await connection.send("GET /slow HTTP/1.1\r\nHost: test\r\n\r\n")
             let held = try await pending.wait { $0.request != nil }
             let request = try #require(held.request)
-            #expect(!request.clientGone.isCancelled)
+            #expect(!request.cancellation.isCancelled)
 
             await connection.close()
             let reason = try await withThrowingTaskGroup(of: String?.self) { group in
                 group.addTask {
                     await withCheckedContinuation { continuation in
-                        request.clientGone.onCancel { continuation.resume(returning: $0) }
+                        request.cancellation.onCancel { continuation.resume(returning: $0) }
                     }
                 }
                 group.addTask {
@@ -104,8 +104,8 @@ import Testing
                 group.cancelAll()
                 return first
             }
-            #expect(reason != nil, "clientGone was not signalled")
-            #expect(request.clientGone.isCancelled)
+            #expect(reason != nil, "the cancellation was not signalled")
+            #expect(request.cancellation.isCancelled)
             // Answering afterwards is harmless: the writer still claims, nothing is sent.
             #expect(held.writer?.write(textResponse("too late")) == true)
         }

@@ -32,14 +32,8 @@ import Testing
         gate.open()
         try await shutdown.value
 
-        // Bug in Sources/Brigade/Application/BrigadeServer.swift, shutdown(grace:): it shuts
-        // the connector (and its event loops) down *before* draining the front pool, so the
-        // request in progress loses its connection, and its late write lands on a loop that
-        // has shut down. Fix: `await http.quiesce()`, then drain the pool, then `http.shutdown()`.
-        withKnownIssue("BrigadeServer.shutdown closes connections before the front pool drains") {
-            #expect(!closedWhileHandlerRan)
-            #expect(connection.responses.map(\.body) == ["finished"])
-        }
+        #expect(!closedWhileHandlerRan)
+        #expect(try await connection.responses(1).map(\.body) == ["finished"])
         await connection.close()
     }
 }

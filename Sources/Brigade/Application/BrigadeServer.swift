@@ -37,12 +37,15 @@ public final class BrigadeServer: Service, Sendable {
         try await http.start()
     }
 
-    /// Stops accepting, lets the back executors and the front pool finish their work (up
-    /// to `grace` each), and closes the event loops.
+    /// Stops accepting and closes idle connections, lets the front pool and then the back
+    /// executors finish their work (up to `grace` each) while responses can still be
+    /// written, then closes the connections and the event loops. (Results that arrive
+    /// after the front pool stopped are rendered on a back thread.)
     public func shutdown(grace: Duration = .seconds(30)) async throws {
-        try await http.shutdown()
-        await executors.shutdownGracefully(timeout: grace)
+        await http.quiesce()
         _ = await frontPool.shutdownGracefully(timeout: grace)
+        await executors.shutdownGracefully(timeout: grace)
+        try await http.shutdown()
     }
 
     /// Starts and serves until graceful shutdown, then shuts down.

@@ -42,8 +42,6 @@ enum DefaultErrorResolver {
         case let error as AsyncRequestTimeoutError:
             request.logger.info("async request timed out", metadata: ["route": "\(request.route ?? "-")", "timeout": "\(error.timeout)"])
             return ProblemDetails(error: .serviceUnavailable(detail: "the request did not complete within \(error.timeout)"), request: request).response()
-        case let error as DecodingError:
-            return ProblemDetails(error: BodyDecoding.httpError(for: error), request: request).response()
         default:
             request.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))", "route": "\(request.route ?? "-")"])
             let error = HTTPError(.internalServerError, "an unexpected error occurred; the server log has details under request id \(request.id)")

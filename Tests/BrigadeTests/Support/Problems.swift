@@ -57,9 +57,9 @@ struct Problem: Sendable {
 
 /// A configuration for tests: small pools so many test servers fit on two cores.
 func testConfiguration(maxThreads: Int = 4, minSpareThreads: Int = 1, acceptQueue: Int = 16) -> Configuration {
-    // Not `Configuration()`: its default reader has no provider and traps (see
-    // ConfigurationTests.defaultInitialiserDoesNotTrap).
-    var configuration = Configuration(server: HTTPServer.Configuration(), front: .init(), logLevel: .info, reader: emptyConfigReader)
+    var configuration = Configuration()
+    // Small back executors: a hundred tests run at once, each with its own application.
+    configuration.back = .init(coreThreads: 0, maxThreads: 4, queueCapacity: 100)
     configuration.server.host = "127.0.0.1"
     configuration.server.port = 0
     configuration.server.eventLoops = 1
