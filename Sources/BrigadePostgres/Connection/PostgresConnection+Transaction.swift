@@ -26,6 +26,7 @@ extension PostgresConnection {
     /// - Returns: What `body` returns.
     /// - Throws: What `body` throws (after the rollback), or ``PostgresError`` from
     ///   `BEGIN`/`COMMIT` (a failed `COMMIT` means nothing was committed).
+    @discardableResult
     public func withTransaction<Result>(
         isolation: IsolationLevel? = nil,
         deadline: ContinuousClock.Instant? = nil,
