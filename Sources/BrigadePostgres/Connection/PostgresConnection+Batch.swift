@@ -19,7 +19,7 @@ extension PostgresConnection {
         deadline: ContinuousClock.Instant? = nil
     ) throws -> [PostgresRows] {
         try batch.validate()
-        let scope = try OperationScope.current(deadline: deadline)
+        let scope = try OperationScope.current(deadline: deadline ?? leaseDeadline)
         if batch.entries.isEmpty { return [] }
         guard pipelined else {
             return try batch.entries.map { try run(sql: $0.sql, bindings: $0.bindings, scope: scope) }

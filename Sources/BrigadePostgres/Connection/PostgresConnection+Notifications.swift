@@ -35,7 +35,7 @@ extension PostgresConnection {
     /// - Returns: The notification, or `nil` when the time ran out.
     /// - Throws: ``PostgresError`` `.connection` when the connection broke, `.cancelled`.
     public func waitForNotification(timeout: Duration?) throws -> PostgresNotification? {
-        let scope = try OperationScope.current(deadline: nil)
+        let scope = try OperationScope.current(deadline: leaseDeadline)
         let pq = try handle()
         if let queued = pq.nextNotification() { return queued }
         let timeoutDeadline = timeout.map { ContinuousClock.now + $0 }

@@ -72,7 +72,7 @@ extension PostgresConnection {
     private func control(_ sql: String, deadline: ContinuousClock.Instant?, ignoringContext: Bool = false) throws {
         let scope = ignoringContext
             ? OperationScope(deadline: .now + .seconds(5), cancellation: nil)
-            : try OperationScope.current(deadline: deadline)
+            : try OperationScope.current(deadline: deadline ?? leaseDeadline)
         _ = try exchange(scope) { $0.sendSimple(sql) }
     }
 }

@@ -36,6 +36,9 @@ public final class PostgresConnection {
     var pq: LibPQConnection?
     var statements: StatementCache
     var transactionDepth = 0
+    /// The deadline of the pool lease this connection is lent under, used when a call gives
+    /// none (before the ``WorkContext``'s).
+    var leaseDeadline: ContinuousClock.Instant?
     /// The logger this connection reports on.
     public let logger: Logger
     /// When the connection was opened.
@@ -114,7 +117,7 @@ public final class PostgresConnection {
         _ parameters: [(any PostgresBindable)?] = [],
         deadline: ContinuousClock.Instant? = nil
     ) throws -> PostgresRows {
-        let scope = try OperationScope.current(deadline: deadline)
+        let scope = try OperationScope.current(deadline: deadline ?? leaseDeadline)
         let bindings = try Self.bindings(for: query, parameters)
         return try run(sql: query.sql, bindings: bindings, scope: scope)
     }
@@ -147,7 +150,7 @@ public final class PostgresConnection {
         guard script.interpolatedParameterCount == 0 else {
             throw PostgresError.misuse("a script cannot take parameters; run parameterized statements with query(_:)")
         }
-        let scope = try OperationScope.current(deadline: deadline)
+        let scope = try OperationScope.current(deadline: deadline ?? leaseDeadline)
         _ = try exchange(scope) { $0.sendSimple(script.sql) }
     }
 
