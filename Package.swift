@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "BrigadeMigrations", targets: ["BrigadeMigrations"]),
         .library(name: "BrigadeTesting", targets: ["BrigadeTesting"]),
         .executable(name: "hello", targets: ["Hello"]),
+        .executable(name: "pg-benchmark", targets: ["PostgresBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -114,6 +115,12 @@ let package = Package(
             name: "Hello",
             dependencies: ["Brigade"],
             path: "Examples/Hello",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "PostgresBenchmark",
+            dependencies: ["BrigadePostgres", "BrigadeExecutors"],
+            path: "Examples/PostgresBenchmark",
             swiftSettings: swiftSettings
         ),
 

@@ -110,7 +110,11 @@ public final class PostgresPool: Sendable {
         function: String = #function,
         _ body: (PostgresConnection) throws -> Result
     ) throws -> Result {
-        let site = LeaseSite(thread: ThreadTier.currentThreadName, fileID: fileID, line: line, function: function)
+        // The thread's name is only needed for leak and tier reports; reading it can cost a
+        // system call on threads Brigade did not start, so skip it when nothing reports.
+        let needsThreadName = configuration.leakDetectionThreshold != nil || ThreadTier.current == .front
+        let site = LeaseSite(
+            thread: needsThreadName ? ThreadTier.currentThreadName : "-", fileID: fileID, line: line, function: function)
         let lease = try acquire(deadline: deadline, site: site)
         lease.pooled.connection.leaseDeadline = deadline
         defer { release(lease) }
