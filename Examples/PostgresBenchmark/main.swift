@@ -25,7 +25,7 @@ struct Options {
             case "--threads": threads = iterator.next().flatMap(Int.init) ?? threads
             case "--seconds": seconds = iterator.next().flatMap(Double.init) ?? seconds
             case "--pgbench-tps": pgbenchTPS = iterator.next().flatMap(Double.init)
-            case "--direct": break
+            case "--direct", "--no-batch": break
             default: FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
             }
         }
@@ -81,15 +81,16 @@ let selectWorld: PostgresQuery = "SELECT id, randomnumber FROM world WHERE id = 
 
 /// Runs `body` on `threads` back threads until `seconds` pass; returns operations per second.
 func measure(threads: Int, seconds: Double, _ body: @escaping @Sendable () throws -> Void) throws -> Double {
-    let pool = try ThreadPool(configuration: .init(name: "bench", tier: .back("bench"), coreThreads: threads, maxThreads: threads, queueCapacity: threads))
     let count = Atomic<Int>(0)
     let failures = Atomic<Int>(0)
     let stop = Atomic<Bool>(false)
     let group = DispatchGroup()
     let start = ContinuousClock.now
-    for _ in 0..<threads {
+    for index in 0..<threads {
         group.enter()
-        try pool.execute {
+        // Dedicated threads marked as back tier: every worker runs for the whole measurement.
+        let thread = Thread {
+            ThreadTier.markCurrentThread(.back("bench"), name: "bench-\(index + 1)")
             defer { group.leave() }
             var local = 0
             while !stop.load(ordering: .relaxed) {
@@ -98,12 +99,12 @@ func measure(threads: Int, seconds: Double, _ body: @escaping @Sendable () throw
             }
             count.add(local, ordering: .relaxed)
         }
+        thread.start()
     }
     Thread.sleep(forTimeInterval: seconds)
     stop.store(true, ordering: .relaxed)
     group.wait()
     let elapsed = start.duration(to: .now)
-    pool.shutdown()
     if failures.load(ordering: .relaxed) > 0 { print("warning: \(failures.load(ordering: .relaxed)) failures") }
     let (s, atto) = elapsed.components
     return Double(count.load(ordering: .relaxed)) / (Double(s) + Double(atto) / 1e18)
@@ -142,6 +143,13 @@ let directQPS: Double? = CommandLine.arguments.contains("--direct") ? try measur
     _ = try row.decode((Int32, Int32).self)
 } : nil
 
+let poolAgainQPS: Double? = directQPS == nil ? nil : try measure(threads: options.threads, seconds: options.seconds) {
+    try pool.withConnection { connection in
+        let row = try connection.query(selectWorld, [randomID()])[0]
+        _ = try row.decode((Int32, Int32).self)
+    }
+}
+
 // 2. A 20-query batch on one connection: pipelined vs one round trip each.
 func batchRate(pipelined: Bool) throws -> Double {
     try measure(threads: 1, seconds: max(2, options.seconds / 2)) {
@@ -153,8 +161,9 @@ func batchRate(pipelined: Bool) throws -> Double {
         }
     }
 }
-let pipelinedRate = try batchRate(pipelined: true)
-let sequentialRate = try batchRate(pipelined: false)
+let skipBatch = CommandLine.arguments.contains("--no-batch")
+let pipelinedRate = skipBatch ? 1 : try batchRate(pipelined: true)
+let sequentialRate = skipBatch ? 1 : try batchRate(pipelined: false)
 pool.shutdown()
 
 func format(_ value: Double) -> String { String(format: "%.0f", value) }
@@ -170,6 +179,7 @@ if let tps = options.pgbenchTPS {
 } else {
     print("| PostgresPool, \(options.threads) back threads | \(format(poolQPS)) | (no pgbench figure) |")
 }
+if let poolAgainQPS { print("| PostgresPool again, after the direct run | \(format(poolAgainQPS)) | - |") }
 if let directQPS {
     print("| own connection per thread (no pool), \(options.threads) threads | \(format(directQPS)) | \(options.pgbenchTPS.map { String(format: "%.2f", directQPS / $0) } ?? "-") |")
 }

@@ -37,6 +37,8 @@ final class LibPQConnection {
         while true {
             switch poll {
             case PGRES_POLLING_OK:
+                // Server notices (`NOTICE: relation exists, skipping`) would go to stderr.
+                PQsetNoticeProcessor(raw, { _, _ in }, nil)
                 return connection
             case PGRES_POLLING_FAILED:
                 throw PostgresError.connection(connection.errorMessage)

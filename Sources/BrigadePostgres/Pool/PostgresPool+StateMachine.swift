@@ -98,9 +98,15 @@ struct PoolStateMachine<Connection> {
     // MARK: events
 
     /// A caller wants a connection.
-    mutating func leaseRequested(now: ContinuousClock.Instant, site: LeaseSite) -> (LeaseDecision, Actions) {
+    /// - Parameter preferred: The slot this caller used last: taken first when idle (like
+    ///   HikariCP's thread-local bag), so a thread keeps talking to the same server process,
+    ///   which the kernel then schedules next to it.
+    mutating func leaseRequested(now: ContinuousClock.Instant, site: LeaseSite, preferred: SlotID? = nil) -> (LeaseDecision, Actions) {
         var actions = Actions()
         guard !isShutDown else { return (.shutDown, actions) }
+        if let preferred, let index = idle.lastIndex(of: preferred) {
+            idle.swapAt(index, idle.count - 1)
+        }
         while let id = idle.popLast() {
             guard let slot = slots[id], case .idle(let connection, let since) = slot.state else { continue }
             if isExpired(slot, now: now) {

@@ -27,8 +27,10 @@ public final class PostgresPool: Sendable {
     /// The settings the pool was made with.
     public let configuration: Configuration
     private let logger: Logger
-    private let state: Mutex<Locked>
+    private let state: PoolLock<Locked>
     private let stopHousekeeping = DispatchSemaphoreBox()
+    /// The slot each thread used last, so it gets the same connection back when idle.
+    private let lastSlot = ThreadLocalSlot()
 
     struct Counters {
         var acquired = 0
@@ -38,6 +40,12 @@ public final class PostgresPool: Sendable {
         var created = 0
         var closed = 0
         var leaks = 0
+
+        mutating func recordAcquired(nanoseconds: UInt64) {
+            acquired += 1
+            acquireNanos &+= nanoseconds
+            maxAcquireNanos = max(maxAcquireNanos, nanoseconds)
+        }
     }
 
     struct Locked: ~Copyable {
@@ -75,7 +83,7 @@ public final class PostgresPool: Sendable {
             idleTimeout: configuration.idleTimeout, maxLifetime: configuration.maxLifetime,
             validationThreshold: configuration.validationThreshold,
             leakDetectionThreshold: configuration.leakDetectionThreshold)
-        self.state = Mutex(Locked(machine: PoolStateMachine(settings: settings)))
+        self.state = PoolLock(Locked(machine: PoolStateMachine(settings: settings)))
         startHousekeeping()
     }
 
@@ -221,16 +229,24 @@ public final class PostgresPool: Sendable {
 
         var waiter: PoolWaiter?
         let (first, followup) = state.withLock { locked in
-            let (decision, actions) = locked.machine.leaseRequested(now: start, site: site)
-            if case .wait(let id) = decision {
+            let (decision, actions) = locked.machine.leaseRequested(now: start, site: site, preferred: lastSlot.get())
+            switch decision {
+            case .wait(let id):
                 let newWaiter = PoolWaiter()
                 locked.waiters[id] = newWaiter
                 waiter = newWaiter
+            case .use(_, _, validate: false):
+                // The fast path: count it here rather than taking the lock again.
+                locked.counters.recordAcquired(nanoseconds: UInt64(max(0, start.duration(to: .now).nanoseconds)))
+            default:
+                break
             }
             return (decision, Self.resolve(actions, in: &locked))
         }
         run(followup)
         var decision = first
+        var counted = true
+        if case .use(_, _, validate: false) = first {} else { counted = false }
         while true {
             switch decision {
             case .shutDown:
@@ -247,10 +263,11 @@ public final class PostgresPool: Sendable {
                             $0.counters.closed += 1
                         }
                         decision = .create(slot)
+                        counted = false
                         continue
                     }
                 }
-                recordAcquired(since: start)
+                if !counted { recordAcquired(since: start) }
                 return Lease(slot: slot, pooled: pooled)
 
             case .create(let slot):
@@ -273,6 +290,7 @@ public final class PostgresPool: Sendable {
             case .wait(let id):
                 guard let waiter else { throw PostgresError.misuse("internal: waiting without a waiter") }
                 decision = try wait(waiter, id: id, until: deadline, scope: scope, reason: reason, since: start)
+                counted = false
             }
         }
     }
@@ -314,6 +332,7 @@ public final class PostgresPool: Sendable {
     // MARK: releasing
 
     func release(_ lease: Lease) {
+        lastSlot.set(lease.slot)
         let connection = lease.pooled.connection
         connection.leaseDeadline = nil
         var broken = !connection.isUsable
@@ -424,11 +443,7 @@ public final class PostgresPool: Sendable {
 
     private func recordAcquired(since start: ContinuousClock.Instant) {
         let nanos = UInt64(max(0, start.duration(to: .now).nanoseconds))
-        state.withLock {
-            $0.counters.acquired += 1
-            $0.counters.acquireNanos &+= nanos
-            $0.counters.maxAcquireNanos = max($0.counters.maxAcquireNanos, nanos)
-        }
+        state.withLock { $0.counters.recordAcquired(nanoseconds: nanos) }
     }
 
     private func timeout(_ reason: PoolTimeout.Reason, since start: ContinuousClock.Instant, lastError: PostgresError?) -> PoolTimeout {
