@@ -25,7 +25,7 @@ struct Options {
             case "--threads": threads = iterator.next().flatMap(Int.init) ?? threads
             case "--seconds": seconds = iterator.next().flatMap(Double.init) ?? seconds
             case "--pgbench-tps": pgbenchTPS = iterator.next().flatMap(Double.init)
-            case "--direct", "--no-batch": break
+            case "--direct", "--no-batch", "--direct-only": break
             default: FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
             }
         }
@@ -117,7 +117,8 @@ let warm = try measure(threads: options.threads, seconds: 1) {
     try pool.withConnection { _ = try $0.query(selectWorld, [randomID()]) }
 }
 _ = warm
-let poolQPS = try measure(threads: options.threads, seconds: options.seconds) {
+let directOnly = CommandLine.arguments.contains("--direct-only")
+let poolQPS = directOnly ? 1 : try measure(threads: options.threads, seconds: options.seconds) {
     try pool.withConnection { connection in
         let row = try connection.query(selectWorld, [randomID()])[0]
         _ = try row.decode((Int32, Int32).self)
@@ -130,7 +131,7 @@ final class ConnectionBox: @unchecked Sendable {
     let connection: PostgresConnection
     init(_ connection: PostgresConnection) { self.connection = connection }
 }
-let directQPS: Double? = CommandLine.arguments.contains("--direct") ? try measure(threads: options.threads, seconds: options.seconds) {
+let directQPS: Double? = CommandLine.arguments.contains("--direct") || directOnly ? try measure(threads: options.threads, seconds: options.seconds) {
     let key = "bench.connection"
     let box: ConnectionBox
     if let existing = Thread.current.threadDictionary[key] as? ConnectionBox {
@@ -143,7 +144,7 @@ let directQPS: Double? = CommandLine.arguments.contains("--direct") ? try measur
     _ = try row.decode((Int32, Int32).self)
 } : nil
 
-let poolAgainQPS: Double? = directQPS == nil ? nil : try measure(threads: options.threads, seconds: options.seconds) {
+let poolAgainQPS: Double? = directQPS == nil || directOnly ? nil : try measure(threads: options.threads, seconds: options.seconds) {
     try pool.withConnection { connection in
         let row = try connection.query(selectWorld, [randomID()])[0]
         _ = try row.decode((Int32, Int32).self)
