@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "BrigadeTesting", targets: ["BrigadeTesting"]),
         .executable(name: "hello", targets: ["Hello"]),
         .executable(name: "slowcalls", targets: ["SlowCalls"]),
+        .executable(name: "pg-benchmark", targets: ["PostgresBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -122,6 +123,12 @@ let package = Package(
             name: "SlowCalls",
             dependencies: ["Brigade"],
             path: "Examples/SlowCalls",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "PostgresBenchmark",
+            dependencies: ["BrigadePostgres", "BrigadeExecutors"],
+            path: "Examples/PostgresBenchmark",
             swiftSettings: swiftSettings
         ),
 

@@ -1,1 +1,0 @@
-// BrigadeMigrations: work in progress.

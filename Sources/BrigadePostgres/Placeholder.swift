@@ -1,1 +1,0 @@
-// BrigadePostgres: work in progress.

@@ -1,0 +1,495 @@
+import BrigadeExecutors
+import Foundation
+import Logging
+import Synchronization
+
+/// A pool of blocking PostgreSQL connections with HikariCP's semantics, for back-tier threads.
+///
+/// Callers borrow a connection with ``withConnection(deadline:fileID:line:function:_:)`` or
+/// ``withTransaction(isolation:deadline:fileID:line:function:_:)``; the calling thread blocks
+/// until one is free (waiters are served first come, first served), a new one is opened
+/// (below ``Configuration/maxSize``), or the wait ends with ``PoolTimeout`` at
+/// ``Configuration/connectionTimeout`` or the request's earlier deadline.
+///
+/// Connections idle longer than ``Configuration/validationThreshold`` are checked before
+/// they are lent, so connections broken by a server restart are replaced without the caller
+/// noticing; broken connections returned by callers are closed and replaced. Housekeeping on
+/// a background thread keeps ``Configuration/minIdle`` connections ready, retires idle ones
+/// past ``Configuration/idleTimeout`` and old ones past ``Configuration/maxLifetime``, and
+/// reports connections held longer than ``Configuration/leakDetectionThreshold``.
+///
+/// A call on a front-tier thread is reported as ``Configuration/frontTierAccess`` says; on an
+/// event-loop thread it always throws.
+///
+/// All methods are thread-safe. The lifecycle is decided by a state machine under one mutex;
+/// connecting, validating, closing and logging happen outside it.
+public final class PostgresPool: Sendable {
+    /// The settings the pool was made with.
+    public let configuration: Configuration
+    private let logger: Logger
+    private let state: PoolLock<Locked>
+    private let stopHousekeeping = DispatchSemaphoreBox()
+    /// The slot each thread used last, so it gets the same connection back when idle.
+    private let lastSlot = ThreadLocalSlot()
+
+    struct Counters {
+        var acquired = 0
+        var acquireNanos: UInt64 = 0
+        var maxAcquireNanos: UInt64 = 0
+        var timeouts = 0
+        var created = 0
+        var closed = 0
+        var leaks = 0
+
+        mutating func recordAcquired(nanoseconds: UInt64) {
+            acquired += 1
+            acquireNanos &+= nanoseconds
+            maxAcquireNanos = max(maxAcquireNanos, nanoseconds)
+        }
+    }
+
+    struct Locked: ~Copyable {
+        var machine: PoolStateMachine<PooledConnection>
+        var waiters: [Int: PoolWaiter] = [:]
+        var counters = Counters()
+        var lastConnectionError: PostgresError?
+    }
+
+    /// What to do after unlocking.
+    private struct Followup {
+        var wake: [PoolWaiter] = []
+        var close: [PooledConnection] = []
+        var create: [Int] = []
+        var leaks: [PoolStateMachine<PooledConnection>.Leak] = []
+    }
+
+    struct Lease {
+        let slot: Int
+        let pooled: PooledConnection
+    }
+
+    /// Creates the pool and starts its housekeeping thread, which opens ``Configuration/minIdle``
+    /// connections in the background. Never blocks on the database.
+    /// - Parameters:
+    ///   - configuration: The settings; validated here.
+    ///   - logger: Where leaks, tier warnings and connection failures are logged.
+    /// - Throws: ``ConfigurationError`` for an invalid setting.
+    public init(configuration: Configuration, logger: Logger = Logger(label: "brigade.postgres.pool")) throws(ConfigurationError) {
+        try configuration.validate()
+        self.configuration = configuration
+        self.logger = logger
+        let settings = PoolStateMachine<PooledConnection>.Settings(
+            maxSize: configuration.maxSize, minIdle: configuration.effectiveMinIdle,
+            idleTimeout: configuration.idleTimeout, maxLifetime: configuration.maxLifetime,
+            validationThreshold: configuration.validationThreshold,
+            leakDetectionThreshold: configuration.leakDetectionThreshold)
+        self.state = PoolLock(Locked(machine: PoolStateMachine(settings: settings)))
+        startHousekeeping()
+    }
+
+    deinit {
+        stopHousekeeping.signal()
+    }
+
+    // MARK: public API
+
+    /// Lends a connection to `body` and takes it back when `body` returns or throws.
+    ///
+    /// Runs on the calling thread, which blocks while waiting for a connection.
+    /// ```swift
+    /// let user = try pool.withConnection { connection in
+    ///     try connection.query("SELECT * FROM users WHERE id = \(id)").first?.decode(as: User.self)
+    /// }
+    /// ```
+    /// - Parameters:
+    ///   - deadline: When to stop waiting, and the default deadline of the statements `body`
+    ///     runs; default the current ``WorkContext``'s.
+    ///   - fileID: The caller's file, for leak reports (leave the default).
+    ///   - line: The caller's line, for leak reports (leave the default).
+    ///   - function: The caller's function, for leak reports (leave the default).
+    ///   - body: The work; don't keep the connection after it returns.
+    /// - Returns: What `body` returns.
+    /// - Throws: ``PoolTimeout`` when no connection came in time; ``PostgresError``
+    ///   (`.tierViolation`, `.cancelled`, `.poolShutdown`); what `body` throws.
+    public func withConnection<Result>(
+        deadline: ContinuousClock.Instant? = nil,
+        fileID: String = #fileID,
+        line: UInt = #line,
+        function: String = #function,
+        _ body: (PostgresConnection) throws -> Result
+    ) throws -> Result {
+        // The thread's name is only needed for leak and tier reports; reading it can cost a
+        // system call on threads Brigade did not start, so skip it when nothing reports.
+        let needsThreadName = configuration.leakDetectionThreshold != nil || ThreadTier.current == .front
+        let site = LeaseSite(
+            thread: needsThreadName ? ThreadTier.currentThreadName : "-", fileID: fileID, line: line, function: function)
+        let lease = try acquire(deadline: deadline, site: site)
+        lease.pooled.connection.leaseDeadline = deadline
+        defer { release(lease) }
+        return try body(lease.pooled.connection)
+    }
+
+    /// Lends a connection and runs `body` in a transaction on it: committed when `body`
+    /// returns, rolled back when it throws.
+    /// - Parameters:
+    ///   - isolation: The isolation level. Default the server's (read committed).
+    ///   - deadline: As for ``withConnection(deadline:fileID:line:function:_:)``.
+    ///   - fileID: The caller's file, for leak reports (leave the default).
+    ///   - line: The caller's line, for leak reports (leave the default).
+    ///   - function: The caller's function, for leak reports (leave the default).
+    ///   - body: The work, given the connection.
+    /// - Returns: What `body` returns.
+    /// - Throws: As ``withConnection(deadline:fileID:line:function:_:)``, and
+    ///   ``PostgresError`` from `BEGIN`/`COMMIT`.
+    @discardableResult
+    public func withTransaction<Result>(
+        isolation: PostgresConnection.IsolationLevel? = nil,
+        deadline: ContinuousClock.Instant? = nil,
+        fileID: String = #fileID,
+        line: UInt = #line,
+        function: String = #function,
+        _ body: (PostgresConnection) throws -> Result
+    ) throws -> Result {
+        try withConnection(deadline: deadline, fileID: fileID, line: line, function: function) { connection in
+            try connection.withTransaction(isolation: isolation, deadline: deadline, body)
+        }
+    }
+
+    /// Runs one statement on a pooled connection and returns its rows (which stay readable
+    /// after the connection went back).
+    /// - Parameters:
+    ///   - query: The statement; interpolated values are bound as parameters.
+    ///   - parameters: Values for `$1`, `$2`, … when the query has no interpolated values.
+    ///   - deadline: As for ``withConnection(deadline:fileID:line:function:_:)``.
+    /// - Returns: The rows.
+    /// - Throws: ``PoolTimeout``, ``PostgresError``.
+    @discardableResult
+    public func query(
+        _ query: PostgresQuery,
+        _ parameters: [(any PostgresBindable)?] = [],
+        deadline: ContinuousClock.Instant? = nil,
+        fileID: String = #fileID,
+        line: UInt = #line,
+        function: String = #function
+    ) throws -> PostgresRows {
+        try withConnection(deadline: deadline, fileID: fileID, line: line, function: function) {
+            try $0.query(query, parameters, deadline: deadline)
+        }
+    }
+
+    /// Runs one statement on a pooled connection and tells how many rows it changed.
+    /// - Parameters:
+    ///   - query: The statement; interpolated values are bound as parameters.
+    ///   - parameters: Values for `$1`, `$2`, … when the query has no interpolated values.
+    ///   - deadline: As for ``withConnection(deadline:fileID:line:function:_:)``.
+    /// - Returns: The number of rows changed.
+    /// - Throws: ``PoolTimeout``, ``PostgresError``.
+    @discardableResult
+    public func execute(
+        _ query: PostgresQuery,
+        _ parameters: [(any PostgresBindable)?] = [],
+        deadline: ContinuousClock.Instant? = nil,
+        fileID: String = #fileID,
+        line: UInt = #line,
+        function: String = #function
+    ) throws -> Int {
+        try self.query(query, parameters, deadline: deadline, fileID: fileID, line: line, function: function).affectedRows
+    }
+
+    /// A snapshot of the pool's counts and counters.
+    public var statistics: Statistics {
+        state.withLock { locked in
+            Statistics(
+                total: locked.machine.total, active: locked.machine.leasedCount, idle: locked.machine.idleCount,
+                connecting: locked.machine.connectingCount, waiting: locked.machine.waiters.count,
+                acquired: locked.counters.acquired, totalAcquireNanoseconds: locked.counters.acquireNanos,
+                maxAcquireNanoseconds: locked.counters.maxAcquireNanos, timeouts: locked.counters.timeouts,
+                created: locked.counters.created, closed: locked.counters.closed, leaksDetected: locked.counters.leaks)
+        }
+    }
+
+    /// Shuts the pool down: waiters fail, idle connections close now, lent ones when they
+    /// come back; later calls throw ``PostgresError`` `.poolShutdown`. Safe to call twice.
+    public func shutdown() {
+        stopHousekeeping.signal()
+        let followup = update { machine, _ in machine.shutDown() }
+        run(followup)
+    }
+
+    // MARK: acquiring
+
+    func acquire(deadline explicit: ContinuousClock.Instant?, site: LeaseSite) throws -> Lease {
+        try checkTier(site)
+        let scope = try OperationScope.current(deadline: explicit)
+        let start = ContinuousClock.now
+        let timeoutDeadline = start + configuration.connectionTimeout
+        let (deadline, reason): (ContinuousClock.Instant, PoolTimeout.Reason) =
+            if let requested = scope.deadline, requested < timeoutDeadline { (requested, .deadline) }
+            else { (timeoutDeadline, .connectionTimeout) }
+
+        var waiter: PoolWaiter?
+        let (first, followup) = state.withLock { locked in
+            let (decision, actions) = locked.machine.leaseRequested(now: start, site: site, preferred: lastSlot.get())
+            switch decision {
+            case .wait(let id):
+                let newWaiter = PoolWaiter()
+                locked.waiters[id] = newWaiter
+                waiter = newWaiter
+            case .use(_, _, validate: false):
+                // The fast path: count it here rather than taking the lock again.
+                locked.counters.recordAcquired(nanoseconds: UInt64(max(0, start.duration(to: .now).nanoseconds)))
+            default:
+                break
+            }
+            return (decision, Self.resolve(actions, in: &locked))
+        }
+        run(followup)
+        var decision = first
+        var counted = true
+        if case .use(_, _, validate: false) = first {} else { counted = false }
+        while true {
+            switch decision {
+            case .shutDown:
+                throw PostgresError(code: .poolShutdown, message: "the pool is shut down")
+
+            case .use(let slot, let pooled, let validate):
+                if validate {
+                    let left = ContinuousClock.now.duration(to: deadline)
+                    if left <= .zero || !pooled.connection.validate(timeout: min(configuration.validationTimeout, left)) {
+                        logger.debug("replacing a connection that failed validation", metadata: ["slot": "\(slot)"])
+                        pooled.connection.close()
+                        state.withLock {
+                            $0.machine.reconnecting(slot)
+                            $0.counters.closed += 1
+                        }
+                        decision = .create(slot)
+                        counted = false
+                        continue
+                    }
+                }
+                if !counted { recordAcquired(since: start) }
+                return Lease(slot: slot, pooled: pooled)
+
+            case .create(let slot):
+                let pooled: PooledConnection
+                do {
+                    pooled = try open(until: deadline, retrying: true)
+                } catch {
+                    let followup = update { machine, _ in machine.connectFailed(slot) }
+                    run(followup)
+                    if let failure = error as? PostgresError, failure.code == .cancelled { throw failure }
+                    throw timeout(reason, since: start, lastError: error as? PostgresError)
+                }
+                state.withLock {
+                    $0.machine.connectedForLease(slot, pooled, now: .now, site: site)
+                    $0.counters.created += 1
+                }
+                recordAcquired(since: start)
+                return Lease(slot: slot, pooled: pooled)
+
+            case .wait(let id):
+                guard let waiter else { throw PostgresError.misuse("internal: waiting without a waiter") }
+                decision = try wait(waiter, id: id, until: deadline, scope: scope, reason: reason, since: start)
+                counted = false
+            }
+        }
+    }
+
+    /// Blocks until `waiter` is handed something, or times out, or is cancelled.
+    private func wait(
+        _ waiter: PoolWaiter, id: Int, until deadline: ContinuousClock.Instant, scope: OperationScope,
+        reason: PoolTimeout.Reason, since start: ContinuousClock.Instant
+    ) throws -> PoolStateMachine<PooledConnection>.LeaseDecision {
+        let registration = scope.cancellation?.onCancel { [weak self] cancelReason in
+            guard let self else { return }
+            let removed = self.state.withLock { locked -> Bool in
+                guard locked.machine.waiterLeft(id) else { return false }
+                locked.waiters[id] = nil
+                waiter.outcome = .cancelled(cancelReason)
+                return true
+            }
+            if removed { waiter.semaphore.signal() }
+        }
+        let signalled = waiter.semaphore.wait(until: deadline)
+        scope.cancellation?.remove(registration)
+        if !signalled {
+            let stillQueued = state.withLock { locked -> Bool in
+                guard locked.machine.waiterLeft(id) else { return false }
+                locked.waiters[id] = nil
+                return true
+            }
+            if stillQueued { throw timeout(reason, since: start, lastError: nil) }
+            waiter.semaphore.wait()  // a handoff won the race; it is on its way
+        }
+        switch waiter.outcome {
+        case .wake(.use(let slot, let pooled, let validate)): return .use(slot, pooled, validate: validate)
+        case .wake(.create(let slot)): return .create(slot)
+        case .wake(.shutDown), nil: return .shutDown
+        case .cancelled(let cancelReason): throw PostgresError.cancelled(cancelReason)
+        }
+    }
+
+    // MARK: releasing
+
+    func release(_ lease: Lease) {
+        lastSlot.set(lease.slot)
+        let connection = lease.pooled.connection
+        connection.leaseDeadline = nil
+        var broken = !connection.isUsable
+        if !broken, connection.transactionStatus != .idle {
+            // The caller left a transaction open (a raw BEGIN): roll it back before reuse.
+            broken = (try? connection.executeScript("ROLLBACK", deadline: .now + configuration.validationTimeout)) == nil
+        }
+        let followup = update { machine, now in machine.released(lease.slot, broken: broken, now: now) }
+        run(followup)
+    }
+
+    // MARK: housekeeping
+
+    private func startHousekeeping() {
+        let tick = configuration.tick
+        let stop = stopHousekeeping
+        let thread = Thread { [weak self] in
+            ThreadTier.markCurrentThread(.back("postgres-housekeeping"), name: "pg-housekeeping")
+            while true {
+                if let pool = self { pool.housekeep() } else { return }
+                if stop.wait(until: .now + tick) {
+                    stop.signal()  // leave the signal for anyone else watching
+                    return
+                }
+            }
+        }
+        thread.start()
+    }
+
+    /// One round of upkeep (also callable from tests).
+    func housekeep() {
+        let followup = update { machine, now in machine.housekeeping(now: now) }
+        run(followup)
+    }
+
+    // MARK: helpers
+
+    /// Advances the machine under the lock and resolves its handoffs to waiters.
+    private func update(
+        _ event: (inout PoolStateMachine<PooledConnection>, ContinuousClock.Instant) -> PoolStateMachine<PooledConnection>.Actions
+    ) -> Followup {
+        let now = ContinuousClock.now
+        return state.withLock { locked in
+            let actions = event(&locked.machine, now)
+            return Self.resolve(actions, in: &locked)
+        }
+    }
+
+    private static func resolve(_ actions: PoolStateMachine<PooledConnection>.Actions, in locked: inout Locked) -> Followup {
+        var followup = Followup(close: actions.close, create: actions.create, leaks: actions.leaks)
+        for handoff in actions.handoffs {
+            guard let waiter = locked.waiters.removeValue(forKey: handoff.waiter) else { continue }
+            waiter.outcome = .wake(handoff.wake)
+            followup.wake.append(waiter)
+        }
+        locked.counters.closed += actions.close.count
+        locked.counters.leaks += actions.leaks.count
+        return followup
+    }
+
+    /// Carries out what the machine decided, outside the lock.
+    private func run(_ followup: Followup) {
+        for waiter in followup.wake { waiter.semaphore.signal() }
+        for pooled in followup.close { pooled.connection.close() }
+        for leak in followup.leaks {
+            logger.warning(
+                "connection held longer than the leak detection threshold; it may have leaked",
+                metadata: [
+                    "thread": .string(leak.site.thread),
+                    "file": .string(leak.site.fileID),
+                    "line": .stringConvertible(leak.site.line),
+                    "function": .string(leak.site.function),
+                    "held-ms": .stringConvertible(leak.heldFor.milliseconds),
+                ])
+        }
+        for slot in followup.create {
+            do {
+                let pooled = try open(until: .now + configuration.connectionTimeout, retrying: false)
+                let next = update { machine, now in machine.connectedForPool(slot, pooled, now: now) }
+                state.withLock { $0.counters.created += 1 }
+                run(next)
+            } catch {
+                let next = update { machine, _ in machine.connectFailed(slot) }
+                run(next)
+            }
+        }
+    }
+
+    /// Opens a connection, retrying with backoff until `deadline` when `retrying`.
+    private func open(until deadline: ContinuousClock.Instant, retrying: Bool) throws -> PooledConnection {
+        var backoff: Duration = .milliseconds(10)
+        while true {
+            do {
+                let connection = try PostgresConnection(
+                    url: configuration.url, connectTimeout: configuration.connectionTimeout, deadline: deadline,
+                    statementCacheCapacity: configuration.statementCacheCapacity, logger: logger)
+                return PooledConnection(connection)
+            } catch let error as PostgresError {
+                state.withLock { $0.lastConnectionError = error }
+                let left = ContinuousClock.now.duration(to: deadline)
+                guard retrying, error.code != .cancelled, left > .zero else { throw error }
+                logger.debug("connecting failed; retrying", metadata: ["error": "\(error)"])
+                Thread.sleep(forTimeInterval: min(backoff, left).seconds)
+                backoff = min(backoff * 2, .seconds(1))
+            }
+        }
+    }
+
+    private func recordAcquired(since start: ContinuousClock.Instant) {
+        let nanos = UInt64(max(0, start.duration(to: .now).nanoseconds))
+        state.withLock { $0.counters.recordAcquired(nanoseconds: nanos) }
+    }
+
+    private func timeout(_ reason: PoolTimeout.Reason, since start: ContinuousClock.Instant, lastError: PostgresError?) -> PoolTimeout {
+        let last = state.withLock { locked -> PostgresError? in
+            locked.counters.timeouts += 1
+            return lastError ?? locked.lastConnectionError
+        }
+        return PoolTimeout(reason: reason, waited: start.duration(to: .now), statistics: statistics, lastConnectionError: last)
+    }
+
+    private func checkTier(_ site: LeaseSite) throws {
+        switch ThreadTier.current {
+        case .eventLoop:
+            throw PostgresError(
+                code: .tierViolation,
+                message: "blocking database call on an event-loop thread (\(site.fileID):\(site.line)); run it on a back executor")
+        case .front:
+            switch configuration.frontTierAccess {
+            case .allow:
+                break
+            case .warn:
+                logger.warning(
+                    "blocking database call on a front-tier thread; return a Callable to run it on a back executor",
+                    metadata: [
+                        "thread": .string(site.thread), "file": .string(site.fileID),
+                        "line": .stringConvertible(site.line), "function": .string(site.function),
+                    ])
+            case .fail:
+                throw PostgresError(
+                    code: .tierViolation,
+                    message: "blocking database call on a front-tier thread (\(site.fileID):\(site.line)); database.front-tier-access is fail")
+            }
+        case .back, .unmanaged:
+            break
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
+    var nanoseconds: Int64 {
+        let (s, atto) = components
+        return s * 1_000_000_000 + atto / 1_000_000_000
+    }
+    var milliseconds: Int64 { nanoseconds / 1_000_000 }
+}
