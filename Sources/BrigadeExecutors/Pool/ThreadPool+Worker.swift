@@ -42,7 +42,8 @@ extension ThreadPool {
                 lock.lock()
             }
             // Held from the end of one task until the next is chosen or the thread leaves, so a
-            // submitter either sees this thread parked or sees it busy — never in between.
+            // submitter sees this thread either parked or busy, never idle yet unreachable (the
+            // one gap, calling a dropped task's onDiscard, is while it still counts as busy).
             job = nextJobLocked(worker)
             if job == nil {
                 core.threads -= 1

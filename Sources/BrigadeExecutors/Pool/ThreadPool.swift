@@ -18,7 +18,8 @@ import DequeModule
 /// Threads hold the pool: one that is never shut down lives, with its core threads, until
 /// the process ends. Call ``shutdown()`` or ``shutdownGracefully(timeout:)`` when done.
 ///
-/// All methods are thread-safe; none blocks except ``awaitTermination(timeout:)``.
+/// All methods are thread-safe; none blocks except ``awaitTermination(timeout:)``, and
+/// ``execute(onDiscard:_:)`` while it runs a task on the caller (policy `callerRuns`).
 public final class ThreadPool: @unchecked Sendable {
     // @unchecked Sendable: `core` is read and written only with `lock` held; the other stored
     // properties are immutable. Worker threads share nothing else.
