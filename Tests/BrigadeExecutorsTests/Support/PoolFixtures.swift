@@ -1,4 +1,4 @@
-@testable import BrigadeExecutors
+import BrigadeExecutors
 
 /// A pool for one test, with small sizes and a long keep-alive unless the test says otherwise.
 func makePool(
