@@ -135,7 +135,10 @@ let package = Package(
         // MARK: tests
         .testTarget(
             name: "BrigadeExecutorsTests",
-            dependencies: ["BrigadeExecutors"],
+            dependencies: [
+                "BrigadeExecutors",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

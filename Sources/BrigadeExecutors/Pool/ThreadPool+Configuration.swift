@@ -56,7 +56,7 @@ extension ThreadPool {
                 throw ConfigurationError("\(name): core threads must be between 0 and max threads (\(maxThreads)), got \(coreThreads)")
             }
             if queueCapacity < 0 { throw ConfigurationError("\(name): queue capacity must not be negative, got \(queueCapacity)") }
-            if keepAlive < .zero { throw ConfigurationError("\(name): keep-alive must not be negative") }
+            if keepAlive < .zero { throw ConfigurationError("\(name): keep-alive must not be negative, got \(keepAlive)") }
         }
     }
 }

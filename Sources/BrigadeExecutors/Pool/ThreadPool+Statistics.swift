@@ -5,17 +5,19 @@ extension ThreadPool {
         public var name: String
         /// Threads alive now.
         public var poolSize: Int
-        /// Threads running a task now.
+        /// Threads running a task now (or handed one and about to run it).
         public var active: Int
         /// The most threads ever alive at once.
         public var largestPoolSize: Int
         /// Tasks waiting in the queue.
         public var queued: Int
-        /// Tasks that ran to the end (or threw).
+        /// Tasks that pool threads ran to the end (not those run by a caller).
         public var completed: Int
-        /// Tasks refused because the pool was full or shut down.
+        /// Tasks the pool could neither start nor queue: refused (saturated or shut down) or,
+        /// with the `callerRuns` policy, run on the submitting thread instead.
         public var rejected: Int
-        /// Tasks removed from the queue before they started (cancelled or dropped).
+        /// Tasks removed from the queue before they started: by ``ThreadPool/cancel(_:)``, by a
+        /// shutdown that dropped them, or because their context was cancelled while queued.
         public var cancelled: Int
         /// The configured limits at the time of the snapshot.
         public var coreThreads: Int
@@ -27,33 +29,5 @@ extension ThreadPool {
         public var totalQueueWaitNanoseconds: UInt64
         /// Sum of the time tasks ran, in nanoseconds.
         public var totalServiceNanoseconds: UInt64
-    }
-}
-
-/// Why a pool refused a task.
-public struct RejectedExecutionError: Error, CustomStringConvertible, Sendable, Equatable {
-    /// The reasons a task can be refused.
-    public enum Reason: String, Sendable {
-        /// Every thread is busy and the queue is full.
-        case saturated
-        /// The pool is shutting down or stopped.
-        case shutdown
-    }
-    /// The pool that refused.
-    public let pool: String
-    /// Why it refused.
-    public let reason: Reason
-
-    /// Creates the error, for code that refuses work on a pool's behalf.
-    public init(pool: String, reason: Reason) {
-        self.pool = pool
-        self.reason = reason
-    }
-
-    public var description: String {
-        switch reason {
-        case .saturated: "pool '\(pool)' is saturated: every thread is busy and the queue is full"
-        case .shutdown: "pool '\(pool)' is shut down"
-        }
     }
 }

@@ -1,10 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import DequeModule
 
 /// A bounded pool of OS threads: the front pool and every back executor are one of these.
@@ -19,12 +12,17 @@ import DequeModule
 /// Threads above ``Configuration/coreThreads`` exit after ``Configuration/keepAlive`` of
 /// idleness; core threads are started at once and stay. A thread that finishes a task takes
 /// the next queued one without sleeping. The ``WorkContext`` current at submission is
-/// installed on the thread that runs the task.
+/// installed on the thread that runs the task; a queued task whose context was cancelled is
+/// dropped instead of run.
 ///
-/// All methods are thread-safe; none blocks except ``awaitTermination(timeout:)``.
+/// Threads hold the pool: one that is never shut down lives, with its core threads, until
+/// the process ends. Call ``shutdown()`` or ``shutdownGracefully(timeout:)`` when done.
+///
+/// All methods are thread-safe; none blocks except ``awaitTermination(timeout:)``, and
+/// ``execute(onDiscard:_:)`` while it runs a task on the caller (policy `callerRuns`).
 public final class ThreadPool: @unchecked Sendable {
-    // @unchecked Sendable: every mutable stored property below is read and written only with
-    // `lock` held (see `Core`); worker threads own nothing else that is shared.
+    // @unchecked Sendable: `core` is read and written only with `lock` held; the other stored
+    // properties are immutable. Worker threads share nothing else.
 
     /// A handle on submitted work, to take it back out of the queue before it starts.
     public struct Ticket: Sendable, Hashable {
@@ -32,29 +30,42 @@ public final class ThreadPool: @unchecked Sendable {
         public let id: UInt64
     }
 
-    private enum RunState { case running, shuttingDown }
+    enum RunState { case running, shuttingDown }
 
-    private struct Job {
+    struct Job {
         let id: UInt64
         let body: @Sendable () -> Void
         let context: WorkContext?
         let enqueuedAt: UInt64
         let onDiscard: (@Sendable (RejectedExecutionError.Reason) -> Void)?
+
+        /// Whether whoever submitted it no longer wants the result.
+        var isCancelled: Bool { context?.cancellation.isCancelled ?? false }
     }
 
-    private final class Worker: @unchecked Sendable {
-        // @unchecked Sendable: `handoff` is only touched with the pool's lock held; `wake` is a
-        // condition variable, thread-safe by itself.
+    final class Worker: @unchecked Sendable {
+        // @unchecked Sendable: `handoff` and `parked` are only touched with the pool's lock held;
+        // `wake` is a condition variable, thread-safe by itself; `number` never changes.
         let wake: PThreadLock.Condition
-        var handoff: Job?  // protected by the pool's lock
-        init(lock: PThreadLock) { wake = PThreadLock.Condition(lock) }
+        let number: Int
+        /// A task given to this thread while it was parked; the giver counted it active.
+        var handoff: Job?
+        /// Whether the thread is in `Core.idle`. Whoever takes it out clears this, so a thread
+        /// woken for any reason can tell whether it may still be chosen.
+        var parked = false
+
+        init(lock: PThreadLock, number: Int) {
+            wake = PThreadLock.Condition(lock)
+            self.number = number
+        }
     }
 
     /// Everything mutable, protected by `lock`.
-    private struct Core {
+    struct Core {
         var configuration: Configuration
         var runState = RunState.running
         var queue = Deque<Job>()
+        /// Parked threads, the most recently parked last (handed work first).
         var idle: [Worker] = []
         var threads = 0
         var active = 0
@@ -68,9 +79,11 @@ public final class ThreadPool: @unchecked Sendable {
         var serviceNanos: UInt64 = 0
     }
 
-    private let lock = PThreadLock()
-    private let terminated: PThreadLock.Condition
-    private var core: Core  // protected by lock
+    let lock = PThreadLock()
+    let terminated: PThreadLock.Condition
+    var core: Core  // protected by lock
+    /// The tier of every thread of the pool; fixed, so read without the lock.
+    let tier: ThreadTier
     /// The pool's name (also the prefix of its threads' names).
     public let name: String
 
@@ -80,10 +93,11 @@ public final class ThreadPool: @unchecked Sendable {
     public init(configuration: Configuration) throws(ConfigurationError) {
         try configuration.validate()
         self.name = configuration.name
+        self.tier = configuration.tier
         self.core = Core(configuration: configuration)
         self.terminated = PThreadLock.Condition(lock)
         let starts = lock.withLock { () -> [Worker] in
-            (0..<configuration.coreThreads).map { _ in reserveThreadLocked() }
+            (0..<configuration.coreThreads).map { _ in reserveThreadLocked(parked: true) }
         }
         for worker in starts { startThread(worker, first: nil) }
     }
@@ -97,12 +111,17 @@ public final class ThreadPool: @unchecked Sendable {
     ///
     /// The calling thread's ``WorkContext/current`` is captured and installed while `body` runs.
     /// - Parameters:
-    ///   - body: The work; it must not throw (catch inside it).
-    ///   - onDiscard: Called if the task is dropped from the queue without running (shutdown,
-    ///     or its context was cancelled); not called for ``cancel(_:)``.
+    ///   - onDiscard: Called if the task is dropped from the queue without running: with
+    ///     `.shutdown` by ``shutdownNow()`` or a graceful shutdown that ran out of time, with
+    ///     `.cancelled` when its context's ``WorkContext/cancellation`` was signalled while it
+    ///     waited. Not called for ``cancel(_:)``. Runs on the thread that dropped it, outside
+    ///     the pool's lock.
+    ///   - body: The work; it must not throw (catch inside it). Runs on a pool thread, or on the
+    ///     calling thread when the pool is saturated and its policy is `callerRuns`.
     /// - Returns: A ticket for ``cancel(_:)``.
     /// - Throws: ``RejectedExecutionError`` when the pool is saturated (policy `abort`) or
-    ///   shut down. With policy `callerRuns`, a saturated pool runs `body` on the caller instead.
+    ///   shut down. With policy `callerRuns`, a saturated pool runs `body` on the caller
+    ///   before returning instead.
     @discardableResult
     public func execute(
         onDiscard: (@Sendable (RejectedExecutionError.Reason) -> Void)? = nil,
@@ -110,15 +129,16 @@ public final class ThreadPool: @unchecked Sendable {
     ) throws(RejectedExecutionError) -> Ticket {
         let context = WorkContext.current
         let now = monotonicNanoseconds()
-        enum Decision { case handedOff(Worker), startThread(Worker), queued, reject(RejectedExecutionError.Reason, RejectionPolicy) }
+        enum Decision { case handedOff(Worker), startThread(Worker), queued, runHere, reject(RejectedExecutionError.Reason) }
         lock.lock()
         core.nextJobID &+= 1
         let job = Job(id: core.nextJobID, body: body, context: context, enqueuedAt: now, onDiscard: onDiscard)
         let decision: Decision
         if core.runState != .running {
             core.rejected += 1
-            decision = .reject(.shutdown, .abort)
+            decision = .reject(.shutdown)
         } else if let worker = core.idle.popLast() {
+            worker.parked = false
             worker.handoff = job
             core.active += 1
             decision = .handedOff(worker)
@@ -130,29 +150,34 @@ public final class ThreadPool: @unchecked Sendable {
             core.queue.append(job)
             decision = .queued
         } else {
+            // Counted for either policy: `rejected` measures saturation, whoever then runs it.
             core.rejected += 1
-            decision = .reject(.saturated, core.configuration.rejectionPolicy)
+            decision = core.configuration.rejectionPolicy == .callerRuns ? .runHere : .reject(.saturated)
         }
         lock.unlock()
 
         switch decision {
         case .handedOff(let worker):
+            // Signalled after unlocking so the woken thread does not block on the lock at once;
+            // `handoff` is state, so the wake-up cannot be lost.
             worker.wake.signal()
         case .startThread(let worker):
             startThread(worker, first: job)
         case .queued:
             break
-        case .reject(.saturated, .callerRuns):
+        case .runHere:
             run(job)
-        case .reject(let reason, _):
+        case .reject(let reason):
             throw RejectedExecutionError(pool: name, reason: reason)
         }
         return Ticket(id: job.id)
     }
 
-    /// Takes a task out of the queue if it has not started.
+    /// Takes a task out of the queue if it has not started. Its `onDiscard` is not called:
+    /// the caller knows.
     /// - Parameter ticket: What ``execute(onDiscard:_:)`` returned.
-    /// - Returns: `true` if the task was still queued and will never run.
+    /// - Returns: `true` if the task was still queued and will never run; `false` if it has
+    ///   started, finished, was dropped, or was cancelled already.
     @discardableResult
     public func cancel(_ ticket: Ticket) -> Bool {
         lock.withLock {
@@ -179,231 +204,64 @@ public final class ThreadPool: @unchecked Sendable {
 
     /// Changes the sizes of the running pool without dropping work.
     ///
-    /// A larger core starts threads at once; a smaller maximum lets busy threads finish their
-    /// task and then exit; a smaller queue keeps what is queued but admits nothing until it
-    /// drains below the new capacity.
+    /// A larger core starts threads at once; a larger maximum starts threads for queued work at
+    /// once; a smaller maximum lets idle threads above it exit now and busy ones exit after
+    /// their task; a smaller core lets idle threads above it exit after ``Configuration/keepAlive``;
+    /// a smaller queue keeps what is queued but admits nothing until it drains below the new
+    /// capacity. After a shutdown only the recorded limits change.
+    /// - Parameters:
+    ///   - coreThreads: The new ``Configuration/coreThreads``, or `nil` to keep it.
+    ///   - maxThreads: The new ``Configuration/maxThreads``, or `nil` to keep it.
+    ///   - queueCapacity: The new ``Configuration/queueCapacity``, or `nil` to keep it.
     /// - Throws: ``ConfigurationError`` when the new values are invalid; nothing changes then.
     public func resize(coreThreads: Int? = nil, maxThreads: Int? = nil, queueCapacity: Int? = nil) throws(ConfigurationError) {
-        let result: Result<[Worker], ConfigurationError> = lock.withLock {
+        let outcome = lock.withLock { () -> Result<[Worker], ConfigurationError> in
+            // Validated under the lock, against the limits in force, so two concurrent resizes
+            // cannot combine into an invalid pair (core above max).
             var updated = core.configuration
             if let coreThreads { updated.coreThreads = coreThreads }
             if let maxThreads { updated.maxThreads = maxThreads }
             if let queueCapacity { updated.queueCapacity = queueCapacity }
             do throws(ConfigurationError) { try updated.validate() } catch { return .failure(error) }
             core.configuration = updated
-            var starts: [Worker] = []
-            while core.threads < updated.coreThreads, core.runState == .running {
-                starts.append(reserveThreadLocked())
+            guard core.runState == .running else { return .success([]) }
+
+            // Idle threads above the new maximum leave now. Unparked, they can no longer be
+            // handed work; woken, they see the pool is too large. The longest idle go first.
+            var excess = core.threads - updated.maxThreads
+            while excess > 0, !core.idle.isEmpty {
+                let retiree = core.idle.removeFirst()
+                retiree.parked = false
+                retiree.wake.signal()
+                excess -= 1
             }
-            // Move queued work onto new threads up to the new maximum.
-            var extra = max(0, updated.maxThreads - core.threads)
-            while extra > 0, !core.queue.isEmpty, core.runState == .running {
-                let worker = reserveThreadLocked()
-                worker.handoff = core.queue.removeFirst()
-                starts.append(worker)
-                extra -= 1
-            }
-            // Wake every idle thread so those above the new limits can leave.
+            // The parked ones re-read the limits: a smaller core makes their wait timed.
             for worker in core.idle { worker.wake.signal() }
-            return .success(starts)
+
+            // New threads take queued work through the queue, so a task whose context was
+            // cancelled is still dropped rather than run. With nothing queued they start parked,
+            // like core threads at init.
+            let forCore = updated.coreThreads - core.threads
+            let forQueue = min(core.queue.count, updated.maxThreads - core.threads)
+            let parked = core.queue.isEmpty
+            return .success((0..<max(0, forCore, forQueue)).map { _ in reserveThreadLocked(parked: parked) })
         }
-        let starts = try result.get()
-        for worker in starts {
-            let first = lock.withLock { () -> Job? in
-                defer { worker.handoff = nil }
-                if worker.handoff != nil { core.active += 1 }
-                return worker.handoff
-            }
-            startThread(worker, first: first)
-        }
+        for worker in try outcome.get() { startThread(worker, first: nil) }
     }
-
-    // MARK: shutting down
-
-    /// Stops accepting work; queued and running tasks still finish. Returns at once.
-    public func shutdown() {
-        let idle = lock.withLock { () -> [Worker] in
-            core.runState = .shuttingDown
-            if core.threads == 0 { terminated.broadcast() }
-            return core.idle
-        }
-        for worker in idle { worker.wake.signal() }
-    }
-
-    /// Stops accepting work and drops every queued task (their `onDiscard` runs with
-    /// `.shutdown`). Running tasks finish — OS threads cannot be interrupted.
-    /// - Returns: How many queued tasks were dropped.
-    @discardableResult
-    public func shutdownNow() -> Int {
-        let (idle, dropped) = lock.withLock { () -> ([Worker], [Job]) in
-            core.runState = .shuttingDown
-            let dropped = Array(core.queue)
-            core.queue.removeAll()
-            core.cancelled += dropped.count
-            if core.threads == 0 { terminated.broadcast() }
-            return (core.idle, dropped)
-        }
-        for worker in idle { worker.wake.signal() }
-        for job in dropped { job.onDiscard?(.shutdown) }
-        return dropped.count
-    }
-
-    /// Blocks until every thread has exited after a shutdown, or until `timeout` passes.
-    /// - Returns: `true` if the pool terminated in time.
-    @discardableResult
-    public func awaitTermination(timeout: Duration) -> Bool {
-        let deadline = monotonicNanoseconds() &+ timeout.nanoseconds
-        return lock.withLock {
-            while !(core.runState == .shuttingDown && core.threads == 0) {
-                if !terminated.wait(untilUptimeNanoseconds: deadline), monotonicNanoseconds() >= deadline {
-                    return core.runState == .shuttingDown && core.threads == 0
-                }
-            }
-            return true
-        }
-    }
-
-    /// Graceful shutdown: stops accepting, lets queued and running work finish until
-    /// `timeout`, then drops what is still queued.
-    ///
-    /// Waits on a separate thread, so the calling task's executor is never blocked.
-    /// - Returns: `true` if everything finished within `timeout`.
-    public func shutdownGracefully(timeout: Duration) async -> Bool {
-        shutdown()
-        let finished = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            Self.detachThread { continuation.resume(returning: self.awaitTermination(timeout: timeout)) }
-        }
-        if !finished { shutdownNow() }
-        return finished
-    }
-
-    // MARK: threads
 
     /// Counts a new thread; called with the lock held.
-    private func reserveThreadLocked() -> Worker {
+    /// - Parameter parked: Whether to park it at once, before its OS thread runs, so that work
+    ///   submitted meanwhile is handed to it rather than starting yet another thread. It goes
+    ///   at the bottom of the idle stack: threads already running are warmer.
+    func reserveThreadLocked(parked: Bool = false) -> Worker {
         core.threads += 1
         core.largest = max(core.largest, core.threads)
-        return Worker(lock: lock)
-    }
-
-    private func startThread(_ worker: Worker, first: Job?) {
-        let number = lock.withLock { () -> Int in
-            core.nextThreadNumber += 1
-            return core.nextThreadNumber
+        core.nextThreadNumber += 1
+        let worker = Worker(lock: lock, number: core.nextThreadNumber)
+        if parked {
+            worker.parked = true
+            core.idle.insert(worker, at: 0)
         }
-        let identity = ThreadIdentity(tier: core.configuration.tier, name: "\(name)-\(number)")
-        Self.detachThread { [self] in
-            ThreadIdentity.set(identity)
-            workerLoop(worker, first: first)
-        }
-    }
-
-    private func run(_ job: Job) {
-        if let context = job.context {
-            WorkContext.$current.withValue(context) { job.body() }
-        } else {
-            job.body()
-        }
-    }
-
-    private func workerLoop(_ worker: Worker, first: Job?) {
-        var job = first
-        while true {
-            if let current = job {
-                let started = monotonicNanoseconds()
-                run(current)
-                let elapsed = monotonicNanoseconds() &- started
-                lock.lock()
-                core.completed += 1
-                core.active -= 1
-                core.serviceNanos &+= elapsed
-                job = nil
-            } else {
-                lock.lock()
-            }
-            // The lock is held from here until the next task is chosen or the thread exits.
-            guard let next = nextJobLocked(worker) else {
-                core.threads -= 1
-                if core.threads == 0, core.runState == .shuttingDown { terminated.broadcast() }
-                let discarded = discardedLocked()
-                lock.unlock()
-                discarded.forEach { $0.onDiscard?(.shutdown) }
-                return
-            }
-            lock.unlock()
-            job = next
-        }
-    }
-
-    private func discardedLocked() -> [Job] { [] }
-
-    /// Chooses the thread's next task, waiting idle if there is none; `nil` means exit.
-    /// Called and returns with the lock held; counts the returned task as active.
-    private func nextJobLocked(_ worker: Worker) -> Job? {
-        while true {
-            if core.threads > core.configuration.maxThreads { return nil }
-            if let next = core.queue.popFirst() {
-                if let context = next.context, context.cancellation.isCancelled {
-                    core.cancelled += 1
-                    let discard = next.onDiscard
-                    lock.unlock()
-                    discard?(.shutdown)
-                    lock.lock()
-                    continue
-                }
-                core.active += 1
-                core.queueWaitNanos &+= monotonicNanoseconds() &- next.enqueuedAt
-                return next
-            }
-            if core.runState != .running { return nil }
-
-            core.idle.append(worker)
-            let timed = core.threads > core.configuration.coreThreads
-            let deadline = monotonicNanoseconds() &+ core.configuration.keepAlive.nanoseconds
-            var timedOut = false
-            while worker.handoff == nil, core.runState == .running,
-                  core.threads <= core.configuration.maxThreads {
-                if timed {
-                    if !worker.wake.wait(untilUptimeNanoseconds: deadline), monotonicNanoseconds() >= deadline {
-                        timedOut = true
-                        break
-                    }
-                } else {
-                    worker.wake.wait()
-                }
-            }
-            if let handed = worker.handoff {
-                worker.handoff = nil  // the submitter already took us off `idle` and counted us active
-                return handed
-            }
-            if let index = core.idle.lastIndex(where: { $0 === worker }) { core.idle.remove(at: index) }
-            if timedOut, core.threads > core.configuration.coreThreads { return nil }
-        }
-    }
-
-    /// Starts a detached pthread running `body`.
-    static func detachThread(_ body: @escaping @Sendable () -> Void) {
-        final class Box { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            let box = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
-            box.body()
-            return nil
-        }, box)
-        precondition(rc == 0, "pthread_create failed: \(rc)")
-        pthread_detach(thread)
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds, saturating at `UInt64.max`; negative is zero.
-    var nanoseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        if seconds < 0 { return 0 }
-        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return .max }
-        return whole &+ UInt64(attoseconds / 1_000_000_000)
+        return worker
     }
 }

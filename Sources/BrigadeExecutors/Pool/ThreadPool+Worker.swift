@@ -1,0 +1,158 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import DequeModule
+
+extension ThreadPool {
+    /// Starts the OS thread for a worker counted by `reserveThreadLocked()`.
+    /// - Parameter first: The task it runs before looking at the queue (counted active).
+    func startThread(_ worker: Worker, first: Job?) {
+        let identity = ThreadIdentity(tier: tier, name: "\(name)-\(worker.number)")
+        Self.detachThread { [self] in
+            ThreadIdentity.set(identity)
+            workerLoop(worker, first: first)
+        }
+    }
+
+    /// Runs a task with the context captured at its submission installed.
+    func run(_ job: Job) {
+        if let context = job.context {
+            WorkContext.$current.withValue(context) { job.body() }
+        } else {
+            job.body()
+        }
+    }
+
+    private func workerLoop(_ worker: Worker, first: Job?) {
+        var job = first
+        while true {
+            if let current = job {
+                let started = monotonicNanoseconds()
+                run(current)
+                let elapsed = monotonicNanoseconds() &- started
+                lock.lock()
+                core.completed += 1
+                core.active -= 1
+                core.serviceNanos &+= elapsed
+            } else {
+                lock.lock()
+            }
+            // Held from the end of one task until the next is chosen or the thread leaves, so a
+            // submitter sees this thread either parked or busy, never idle yet unreachable (the
+            // one gap, calling a dropped task's onDiscard, is while it still counts as busy).
+            job = nextJobLocked(worker)
+            if job == nil {
+                core.threads -= 1
+                if core.threads == 0, core.runState == .shuttingDown { terminated.broadcast() }
+                lock.unlock()
+                return
+            }
+            lock.unlock()
+        }
+    }
+
+    /// Chooses the thread's next task, parking it while there is none; `nil` means exit.
+    /// Called and returns with the lock held; the returned task is counted active.
+    private func nextJobLocked(_ worker: Worker) -> Job? {
+        var expired = false
+        while true {
+            if let handed = worker.handoff {
+                worker.handoff = nil  // whoever handed it unparked it and counted it active
+                return handed
+            }
+            // A thread above the maximum leaves even with work queued: the threads that stay
+            // take it. A thread above the core whose keep-alive ran out leaves too.
+            let leave = core.threads > core.configuration.maxThreads
+                || (expired && core.threads > core.configuration.coreThreads)
+                || (core.runState != .running && core.queue.isEmpty)
+            if worker.parked, leave || !core.queue.isEmpty { unparkLocked(worker) }
+            if leave { return nil }
+            if let next = core.queue.popFirst() {
+                if next.isCancelled {
+                    core.cancelled += 1
+                    // Never call user code under the lock; the pool is re-read afterwards.
+                    lock.unlock()
+                    next.onDiscard?(.cancelled)
+                    lock.lock()
+                    continue
+                }
+                core.active += 1
+                core.queueWaitNanos &+= monotonicNanoseconds() &- next.enqueuedAt
+                return next
+            }
+            expired = parkLocked(worker)
+        }
+    }
+
+    /// Parks the thread (if it is not already: core threads start parked) and waits until it
+    /// is handed a task or unparked, the pool shuts down or shrinks below it, or its keep-alive
+    /// runs out — then returns `true`, still parked. Lock held, except while waiting.
+    private func parkLocked(_ worker: Worker) -> Bool {
+        if !worker.parked {
+            core.idle.append(worker)
+            worker.parked = true
+        }
+        let idleSince = monotonicNanoseconds()
+        while worker.parked, core.runState == .running, core.threads <= core.configuration.maxThreads {
+            // Decided on every wake-up, not once: resize() may change the core under a parked
+            // thread, and a thread that became non-core must start counting its keep-alive.
+            if core.threads > core.configuration.coreThreads {
+                let deadline = idleSince.addingSaturating(core.configuration.keepAlive.nanoseconds)
+                if !worker.wake.wait(untilUptimeNanoseconds: deadline), monotonicNanoseconds() >= deadline {
+                    return true
+                }
+            } else {
+                worker.wake.wait()
+            }
+        }
+        return false
+    }
+
+    /// Takes a parked thread out of `idle`. Called with the lock held.
+    func unparkLocked(_ worker: Worker) {
+        worker.parked = false
+        if let index = core.idle.firstIndex(where: { $0 === worker }) { core.idle.remove(at: index) }
+    }
+
+    /// Starts a detached pthread running `body`.
+    static func detachThread(_ body: @escaping @Sendable () -> Void) {
+        final class Box {
+            let body: @Sendable () -> Void
+            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        }
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            let box = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+        precondition(rc == 0, "pthread_create failed: \(rc)")
+        pthread_detach(thread)
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds, saturating at `UInt64.max`; negative is zero.
+    var nanoseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        if seconds < 0 { return 0 }
+        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return .max }
+        return whole.addingSaturating(UInt64(attoseconds / 1_000_000_000))
+    }
+}
+
+extension UInt64 {
+    /// `self + other`, or `UInt64.max` where that overflows: a deadline "never" must not wrap
+    /// round to the past.
+    func addingSaturating(_ other: UInt64) -> UInt64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? .max : sum
+    }
+}
