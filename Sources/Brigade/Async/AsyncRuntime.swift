@@ -10,16 +10,18 @@ struct AsyncRuntime: Sendable {
     let defaultTimeout: Duration
     let logger: Logger
 
-    /// Runs `body` on a front thread. A result that arrived is never refused: if the front
-    /// queue is full, it still runs, on a back thread or, last, on the calling thread.
+    /// Runs `body` on a front thread. A result that arrived belongs to a request the server
+    /// accepted, so it is never refused for saturation: it queues beyond the front queue's
+    /// capacity. After the front pool shut down, it runs on a back thread or, last, on the
+    /// calling thread.
     func resumeOnFront(_ body: @escaping @Sendable () -> Void) {
         do {
-            try front.execute(body)
+            try front.execute(bypassingQueueLimit: true, body)
         } catch {
             do {
-                try executors.defaultExecutor.execute(body)
+                try executors.defaultExecutor.execute(bypassingQueueLimit: true, body)
             } catch {
-                logger.warning("front and back pools saturated: resuming on the completing thread", metadata: ["thread": "\(ThreadTier.currentThreadName)"])
+                logger.debug("pools shut down: resuming on the completing thread", metadata: ["thread": "\(ThreadTier.currentThreadName)"])
                 body()
             }
         }

@@ -15,6 +15,12 @@ public struct RejectedExecutionError: Error, CustomStringConvertible, Sendable, 
     /// Why it refused.
     public let reason: Reason
 
+    /// Creates the error, for code that refuses or drops work on a pool's behalf.
+    public init(pool: String, reason: Reason) {
+        self.pool = pool
+        self.reason = reason
+    }
+
     /// A sentence naming the pool and the reason; it holds nothing from the task.
     public var description: String {
         switch reason {

@@ -116,6 +116,10 @@ public final class ThreadPool: @unchecked Sendable {
     ///     `.cancelled` when its context's ``WorkContext/cancellation`` was signalled while it
     ///     waited. Not called for ``cancel(_:)``. Runs on the thread that dropped it, outside
     ///     the pool's lock.
+    ///   - bypassingQueueLimit: For the continuation of work already admitted (an
+    ///     asynchronous request's result coming back to be rendered): queued even beyond the
+    ///     queue capacity, never refused for saturation — refusing it would drop a request
+    ///     the server already accepted. Still refused after shutdown.
     ///   - body: The work; it must not throw (catch inside it). Runs on a pool thread, or on the
     ///     calling thread when the pool is saturated and its policy is `callerRuns`.
     /// - Returns: A ticket for ``cancel(_:)``.
@@ -125,6 +129,7 @@ public final class ThreadPool: @unchecked Sendable {
     @discardableResult
     public func execute(
         onDiscard: (@Sendable (RejectedExecutionError.Reason) -> Void)? = nil,
+        bypassingQueueLimit: Bool = false,
         _ body: @escaping @Sendable () -> Void
     ) throws(RejectedExecutionError) -> Ticket {
         let context = WorkContext.current
@@ -146,7 +151,7 @@ public final class ThreadPool: @unchecked Sendable {
             let worker = reserveThreadLocked()
             core.active += 1
             decision = .startThread(worker)
-        } else if core.queue.count < core.configuration.queueCapacity {
+        } else if core.queue.count < core.configuration.queueCapacity || bypassingQueueLimit {
             core.queue.append(job)
             decision = .queued
         } else {
