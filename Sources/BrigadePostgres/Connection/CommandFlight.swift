@@ -28,7 +28,7 @@ final class CommandFlight {
             let flag = signalled
             registration = signal.onCancel { _ in
                 flag.set()
-                canceller?.cancel()
+                canceller?.cancelInBackground()  // the signalling thread may be an event loop
             }
         }
     }

@@ -1,3 +1,4 @@
+import BrigadeExecutors
 import CBrigadeLibPQ
 
 /// Owns a `PGcancel*`, which sends a cancel request for whatever its connection is running.
@@ -17,10 +18,33 @@ final class LibPQCancel: @unchecked Sendable {
 
     deinit { PQfreeCancel(raw) }
 
-    /// Sends the cancel request; returns whether it was sent.
+    /// Sends the cancel request; returns whether it was sent. Blocks for a connection
+    /// round trip: call it from the connection's own thread, or use ``cancelInBackground()``.
     @discardableResult
     func cancel() -> Bool {
         var buffer = [CChar](repeating: 0, count: 256)
         return PQcancel(raw, &buffer, Int32(buffer.count)) == 1
     }
+
+    /// Sends the cancel request from a small dedicated pool, so that whoever signalled the
+    /// cancellation — an event loop noticing a disconnect, a timer — never blocks on it.
+    func cancelInBackground() {
+        do {
+            try Self.senders.execute { self.cancel() }
+        } catch {
+            cancel()  // the sender pool is saturated or gone: better late than never
+        }
+    }
+
+    /// Threads that send cancel requests (`back:pg-cancel`); idle ones exit after a minute.
+    private static let senders: ThreadPool = {
+        let configuration = ThreadPool.Configuration(
+            name: "pg-cancel", tier: .back("pg-cancel"), coreThreads: 0, maxThreads: 4, queueCapacity: 1024,
+            keepAlive: .seconds(60), rejectionPolicy: .abort)
+        do {
+            return try ThreadPool(configuration: configuration)
+        } catch {
+            preconditionFailure("the cancel-request pool's fixed configuration is valid: \(error)")
+        }
+    }()
 }
