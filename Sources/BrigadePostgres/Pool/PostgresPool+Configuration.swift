@@ -118,3 +118,40 @@ extension PostgresPool {
         }
     }
 }
+
+extension PostgresPool.Configuration {
+    /// Reads the pool's settings from the `database.*` keys (see each property for its key
+    /// and default); `database.url` is required unless `defaultURL` is given.
+    /// - Parameters:
+    ///   - keys: Typed access to the application's configuration.
+    ///   - defaultURL: The server to use when `database.url` is not set (say, an
+    ///     `EmbeddedPostgres`).
+    /// - Throws: ``ConfigurationError`` naming the key of a missing or invalid value.
+    public init(keys: ConfigKeys, defaultURL: String? = nil) throws(ConfigurationError) {
+        guard let url = keys.string("database.url") ?? defaultURL else {
+            throw ConfigurationError("database.url is required (DATABASE_URL, --database-url)")
+        }
+        let defaults = PostgresPool.Configuration(url: url)
+        var accessPolicy = defaults.frontTierAccess
+        if let text = keys.string("database.front-tier-access") {
+            guard let policy = FrontTierAccess(rawValue: text.lowercased()) else {
+                throw ConfigurationError("database.front-tier-access must be allow, warn or fail, got '\(text)'")
+            }
+            accessPolicy = policy
+        }
+        self.init(
+            url: url,
+            maxSize: try keys.int("database.max-size") ?? defaults.maxSize,
+            minIdle: try keys.int("database.min-idle") ?? defaults.minIdle,
+            connectionTimeout: try keys.duration("database.connection-timeout") ?? defaults.connectionTimeout,
+            idleTimeout: try keys.optionalDuration("database.idle-timeout") ?? defaults.idleTimeout,
+            maxLifetime: try keys.optionalDuration("database.max-lifetime") ?? defaults.maxLifetime,
+            validationThreshold: try keys.duration("database.validation-threshold") ?? defaults.validationThreshold,
+            validationTimeout: try keys.duration("database.validation-timeout") ?? defaults.validationTimeout,
+            leakDetectionThreshold: try keys.optionalDuration("database.leak-detection-threshold") ?? defaults.leakDetectionThreshold,
+            frontTierAccess: accessPolicy,
+            statementCacheCapacity: try keys.int("database.statement-cache-size") ?? defaults.statementCacheCapacity,
+            housekeepingInterval: try keys.duration("database.housekeeping-interval") ?? defaults.housekeepingInterval)
+        try validate()
+    }
+}

@@ -1,0 +1,98 @@
+import Configuration
+import Foundation
+import Logging
+
+/// Typed reads of configuration keys with errors that name the key.
+///
+/// Values are read as strings and parsed here, so the same text works from the environment,
+/// the command line and the JSON file.
+public struct ConfigKeys: Sendable {
+    /// The reader values come from.
+    public let reader: ConfigReader
+
+    /// Wraps a reader.
+    public init(reader: ConfigReader) { self.reader = reader }
+
+    /// The raw text of a key, if set (JSON numbers and booleans are given as text).
+    public func string(_ key: String) -> String? {
+        if let text = reader.string(forKey: ConfigKey(key)) { return text }
+        if let number = reader.int(forKey: ConfigKey(key)) { return String(number) }
+        if let number = reader.double(forKey: ConfigKey(key)) { return String(number) }
+        if let flag = reader.bool(forKey: ConfigKey(key)) { return String(flag) }
+        return nil
+    }
+
+    /// An integer key.
+    /// - Throws: ``ConfigurationError`` when set but not an integer.
+    public func int(_ key: String) throws(ConfigurationError) -> Int? {
+        guard let text = string(key)?.trimmingCharacters(in: .whitespaces) else { return nil }
+        guard let value = Int(text) else { throw ConfigurationError("\(key) must be an integer, got '\(text)'") }
+        return value
+    }
+
+    /// A boolean key (`true`/`false`/`1`/`0`/`yes`/`no`).
+    /// - Throws: ``ConfigurationError`` when set but not a boolean.
+    public func bool(_ key: String) throws(ConfigurationError) -> Bool? {
+        guard let text = string(key) else { return nil }
+        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off": return false
+        default: throw ConfigurationError("\(key) must be true or false, got '\(text)'")
+        }
+    }
+
+    /// An optional duration key where `off`/`none`/`0` mean "never" (a timeout that can be
+    /// switched off); `.some(nil)` when switched off, `nil` when not set.
+    /// - Throws: ``ConfigurationError`` when set but not a duration.
+    public func optionalDuration(_ key: String) throws(ConfigurationError) -> Duration?? {
+        guard let text = string(key)?.trimmingCharacters(in: .whitespaces).lowercased() else { return nil }
+        if ["off", "none", "never", "0"].contains(text) { return .some(nil) }
+        return .some(try duration(key))
+    }
+
+    /// A duration key: `250ms`, `30s`, `5m`, `1h`; a bare number is milliseconds.
+    /// - Throws: ``ConfigurationError`` when set but not a duration.
+    public func duration(_ key: String) throws(ConfigurationError) -> Duration? {
+        guard let text = string(key)?.trimmingCharacters(in: .whitespaces).lowercased() else { return nil }
+        let units: [(String, Double)] = [("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, seconds) in units where text.hasSuffix(suffix) {
+            if let number = Double(text.dropLast(suffix.count)), number >= 0, number.isFinite {
+                return .milliseconds(Int64(number * seconds * 1000))
+            }
+        }
+        if let milliseconds = Int64(text), milliseconds >= 0 { return .milliseconds(milliseconds) }
+        throw ConfigurationError("\(key) must be a duration such as 250ms, 30s or 5m, got '\(text)'")
+    }
+
+    /// A size key: `8192`, `8KB`/`8KiB`, `2MB`/`2MiB`.
+    /// - Throws: ``ConfigurationError`` when set but not a size.
+    public func bytes(_ key: String) throws(ConfigurationError) -> Int? {
+        guard let text = string(key)?.trimmingCharacters(in: .whitespaces).uppercased() else { return nil }
+        let units: [(String, Int)] = [("KIB", 1024), ("MIB", 1024 * 1024), ("KB", 1024), ("MB", 1024 * 1024), ("K", 1024), ("M", 1024 * 1024), ("B", 1)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            if let number = Int(text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), number >= 0 { return number * factor }
+        }
+        if let number = Int(text), number >= 0 { return number }
+        throw ConfigurationError("\(key) must be a size such as 8192, 8KB or 2MB, got '\(text)'")
+    }
+
+    /// A rejection policy key (`abort` or `caller-runs`).
+    /// - Throws: ``ConfigurationError`` when set but not a policy.
+    public func rejectionPolicy(_ key: String) throws(ConfigurationError) -> RejectionPolicy? {
+        guard let text = string(key) else { return nil }
+        guard let policy = RejectionPolicy(rawValue: text.lowercased()) else {
+            throw ConfigurationError("\(key) must be abort or caller-runs, got '\(text)'")
+        }
+        return policy
+    }
+
+    /// A log level key.
+    /// - Throws: ``ConfigurationError`` when set but not a level.
+    public func logLevel(_ key: String) throws(ConfigurationError) -> Logger.Level? {
+        guard let text = string(key) else { return nil }
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw ConfigurationError("\(key) must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+        }
+        return level
+    }
+}
