@@ -162,3 +162,40 @@ import Testing
         #expect(interceptor.completed.all == [499], "afterCompletion ran once, for the disconnect")
     }
 }
+
+@Suite struct FrontQueueTests {
+    @Test func aQueuedRequestOfADepartedClientNeverRunsItsHandler() async throws {
+        let gate = Latch()
+        let blocking = Latch()
+        let ran = Recorder<String>()
+        var configuration = testConfiguration(front: 1)
+        configuration.front = .init(maxThreads: 1, minSpareThreads: 1, acceptQueue: 10)
+        var app = Application(configuration: configuration)
+        app.register(TestController { routes in
+            routes.get("/block") { _ in
+                ran.record("block")
+                blocking.open()
+                gate.wait()
+                return "blocked"
+            }
+            routes.get("/queued") { _ in
+                ran.record("queued")
+                return "queued"
+            }
+        })
+        let server = try app.makeServer()
+        try await server.start()
+        let port = try #require(server.port)
+        async let blocked = LiveHTTPClient.send(HTTPServerRequest(method: .GET, uri: "/block"), port: port)
+        #expect(await blocking.waitAsync())
+        try await sendAndDisconnect("GET /queued HTTP/1.1\r\nHost: x\r\n\r\n", port: port)
+        // The server noticed the departure (its connection count fell back to the blocked one).
+        #expect(await eventually { server.http.openConnections == 1 })
+        gate.open()
+        #expect(try await blocked.text == "blocked")
+        let after = try await LiveHTTPClient.send(HTTPServerRequest(method: .GET, uri: "/queued"), port: port)
+        #expect(after.text == "queued")
+        try await server.shutdown(grace: .seconds(5))
+        #expect(ran.all == ["block", "queued"], "the departed client's request never reached its handler")
+    }
+}

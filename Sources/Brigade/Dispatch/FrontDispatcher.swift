@@ -12,7 +12,12 @@ struct FrontDispatcher: HTTPResponder {
     func respond(to request: HTTPServerRequest, writer: HTTPResponseWriter) {
         let pipeline = self.pipeline
         do {
-            try pool.execute { pipeline.handle(request, writer: writer) }
+            try pool.execute {
+                // A client that left while its request waited for a front thread gets nothing:
+                // don't spend a front thread on it (an overload's backlog clears at once).
+                guard !request.cancellation.isCancelled else { return }
+                pipeline.handle(request, writer: writer)
+            }
         } catch {
             // Runs on the event loop: no user code, just the canned refusal.
             writer.write(Self.saturated(error))
