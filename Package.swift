@@ -165,7 +165,7 @@ let package = Package(
         .testTarget(
             name: "BrigadeAsyncTests",
             dependencies: [
-                "Brigade", "BrigadeTesting", "SlowCalls",
+                "Brigade", "BrigadeTesting", "SlowCalls", "BrigadePostgres",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
