@@ -145,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "BrigadeHTTPTests",
             dependencies: [
-                "BrigadeHTTP",
+                "BrigadeHTTP", "BrigadeTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -1,3 +1,4 @@
+import BrigadeTesting
 import BrigadeExecutors
 import BrigadeHTTP
 import Foundation

@@ -1,3 +1,4 @@
+import BrigadeTesting
 import BrigadeHTTP
 import NIOCore
 import Testing

@@ -1,3 +1,4 @@
+import BrigadeTesting
 import Foundation
 
 /// A gate a handler blocks on (on its front thread) until the test opens it.

@@ -5,7 +5,7 @@ import Synchronization
 /// `update` may be called from any thread (an event loop, a front thread); `wait(until:)`
 /// suspends the test until the predicate holds — a signal, not a sleep. The timeout only
 /// turns a hang into a failure.
-final class Watched<Value: Sendable>: Sendable {
+public final class Watched<Value: Sendable>: Sendable {
     private struct Waiter {
         let id: Int
         let predicate: @Sendable (Value) -> Bool
@@ -23,13 +23,13 @@ final class Watched<Value: Sendable>: Sendable {
 
     private let state: Mutex<State>
 
-    init(_ value: Value) { state = Mutex(State(value: value)) }
+    public init(_ value: Value) { state = Mutex(State(value: value)) }
 
     /// The value now.
-    var value: Value { state.withLock { $0.value } }
+    public var value: Value { state.withLock { $0.value } }
 
     /// Changes the value and wakes the waiters whose condition now holds.
-    func update(_ body: (inout Value) -> Void) {
+    public func update(_ body: (inout Value) -> Void) {
         let ready: [(CheckedContinuation<Value, any Error>, Value)] = state.withLock { state in
             body(&state.value)
             let value = state.value
@@ -47,7 +47,7 @@ final class Watched<Value: Sendable>: Sendable {
     /// Waits until `predicate` holds for the value; returns the value that satisfied it.
     /// - Throws: ``TimedOut`` after `timeout`.
     @discardableResult
-    func wait(
+    public func wait(
         timeout: Duration = .seconds(10), _ what: String = "condition",
         until predicate: @escaping @Sendable (Value) -> Bool
     ) async throws -> Value {
@@ -99,8 +99,8 @@ final class Watched<Value: Sendable>: Sendable {
 }
 
 /// A wait that did not see its condition in time.
-struct TimedOut: Error, CustomStringConvertible {
-    let what: String
-    let after: Duration
-    var description: String { "timed out after \(after) waiting for \(what)" }
+public struct TimedOut: Error, CustomStringConvertible {
+    public let what: String
+    public let after: Duration
+    public var description: String { "timed out after \(after) waiting for \(what)" }
 }

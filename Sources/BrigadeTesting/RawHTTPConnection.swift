@@ -4,10 +4,12 @@ import NIOPosix
 /// A TCP connection that writes raw bytes and collects raw bytes: for what an HTTP client
 /// library would not send (pipelined requests, oversized headers, garbage, chunked bodies)
 /// and for watching the connection close.
-final class RawHTTPConnection: Sendable {
-    struct Received: Sendable {
-        var bytes: [UInt8] = []
-        var closed = false
+public final class RawHTTPConnection: Sendable {
+    public struct Received: Sendable {
+        /// Every byte received so far.
+        public var bytes: [UInt8] = []
+        /// Whether the server closed the connection.
+        public var closed = false
     }
 
     private final class Collector: ChannelInboundHandler {
@@ -30,8 +32,8 @@ final class RawHTTPConnection: Sendable {
         }
     }
 
-    let channel: any Channel
-    let received: Watched<Received>
+    public let channel: any Channel
+    public let received: Watched<Received>
 
     private init(channel: any Channel, received: Watched<Received>) {
         self.channel = channel
@@ -39,7 +41,7 @@ final class RawHTTPConnection: Sendable {
     }
 
     /// Connects to 127.0.0.1:`port`.
-    static func connect(port: Int) async throws -> RawHTTPConnection {
+    public static func connect(port: Int) async throws -> RawHTTPConnection {
         let received = Watched(Received())
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
@@ -51,28 +53,28 @@ final class RawHTTPConnection: Sendable {
     }
 
     /// Writes `text` (UTF-8) in one write.
-    func send(_ text: String) async throws {
+    public func send(_ text: String) async throws {
         try await channel.writeAndFlush(ByteBuffer(string: text))
     }
 
     /// Writes `bytes` in one write.
-    func send(bytes: [UInt8]) async throws {
+    public func send(bytes: [UInt8]) async throws {
         try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
     }
 
     /// Everything received so far, as text.
-    var text: String { String(decoding: received.value.bytes, as: UTF8.self) }
+    public var text: String { String(decoding: received.value.bytes, as: UTF8.self) }
 
     /// The complete responses received so far.
-    var responses: [RawResponse] { RawResponse.parse(received.value.bytes, closed: received.value.closed) }
+    public var responses: [RawResponse] { RawResponse.parse(received.value.bytes, closed: received.value.closed) }
 
     /// Whether the server closed the connection.
-    var isClosed: Bool { received.value.closed }
+    public var isClosed: Bool { received.value.closed }
 
     /// Waits until `count` complete responses arrived (or the connection closed), and returns
     /// every complete response received.
     @discardableResult
-    func responses(_ count: Int, timeout: Duration = .seconds(10)) async throws -> [RawResponse] {
+    public func responses(_ count: Int, timeout: Duration = .seconds(10)) async throws -> [RawResponse] {
         let state = try await received.wait(timeout: timeout, "\(count) responses") { state in
             state.closed || RawResponse.parse(state.bytes, closed: false).count >= count
         }
@@ -80,32 +82,32 @@ final class RawHTTPConnection: Sendable {
     }
 
     /// Waits until the server closes the connection.
-    func waitForClose(timeout: Duration = .seconds(10)) async throws {
+    public func waitForClose(timeout: Duration = .seconds(10)) async throws {
         try await received.wait(timeout: timeout, "the connection to close") { $0.closed }
     }
 
     /// Closes the connection from this side.
-    func close() async {
+    public func close() async {
         try? await channel.close()
     }
 }
 
 /// A response parsed minimally from raw bytes: status line, headers, `Content-Length` body.
-struct RawResponse: Sendable, CustomStringConvertible {
-    var status: Int
-    var headers: [(name: String, value: String)]
-    var body: String
+public struct RawResponse: Sendable, CustomStringConvertible {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: String
 
     /// The first value of a header (case-insensitive name).
-    func header(_ name: String) -> String? {
+    public func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 
-    var description: String { "\(status) \(headers.map { "\($0.name): \($0.value)" }) \(body)" }
+    public var description: String { "\(status) \(headers.map { "\($0.name): \($0.value)" }) \(body)" }
 
     /// Parses every complete response in `bytes`. 1xx, 204 and 304 have no body; a response
     /// without `Content-Length` runs to the end of the connection (complete once `closed`).
-    static func parse(_ bytes: [UInt8], closed: Bool) -> [RawResponse] {
+    public static func parse(_ bytes: [UInt8], closed: Bool) -> [RawResponse] {
         var responses: [RawResponse] = []
         var offset = 0
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
