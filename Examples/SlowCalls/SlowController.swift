@@ -48,8 +48,7 @@ final class SlowController: Controller {
     func deferred(_ request: Request) throws -> DeferredResult<Report> {
         let ms = try Self.milliseconds(request)
         let result = DeferredResult<Report>()
-        Task {
-            try? await Task.sleep(for: .milliseconds(ms))
+        Scheduler.shared.schedule(after: .milliseconds(ms)) {
             result.setResult(Report(mode: "deferred", ms: ms, thread: ThreadTier.currentThreadName))
         }
         return result

@@ -11,7 +11,7 @@ final class AsyncExchange: Sendable {
     private struct Locked {
         var machine = StateMachine()
         var timeoutResult: AsyncOutcome?
-        var timer: Scheduled<Void>?
+        var timer: Scheduler.ScheduledTask?
         var cancellation: CancellationSignal.Registration?
     }
 
@@ -39,7 +39,9 @@ final class AsyncExchange: Sendable {
 
     /// Arms the timeout and the disconnect watch, then starts the source. On the front thread.
     func begin() {
-        let timer = writer.eventLoop.scheduleTask(in: TimeAmount(timeout)) { [self] in timeoutFired() }
+        // The process's scheduler thread, not the connection's event loop: arming and
+        // disarming from a front thread then wakes nobody.
+        let timer = Scheduler.shared.schedule(after: timeout) { [self] in timeoutFired() }
         let registration = request.context.cancellation.onCancel { [self] _ in clientGone() }
         locked.withLock {
             $0.timer = timer
