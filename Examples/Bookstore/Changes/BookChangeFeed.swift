@@ -17,10 +17,37 @@ final class BookChangeFeed: Sendable {
         let result: DeferredResult<[Book]>
     }
 
+    /// How many polls are registered, and how many of them are armed: their first look at
+    /// the table found nothing newer, so only a notification (or the timeout) answers them.
+    struct Counts: Sendable, Equatable {
+        var registered: Int
+        var armed: Int
+    }
+
+    private struct Watcher {
+        let condition: @Sendable (Counts) -> Bool
+        let continuation: CheckedContinuation<Void, Never>
+    }
+
     private struct State {
         var waiters: [UInt64: Waiter] = [:]
+        var armed: Set<UInt64> = []
         var nextID: UInt64 = 0
         var closed = false
+        var watchers: [Watcher] = []
+
+        var counts: Counts { Counts(registered: waiters.count, armed: armed.count) }
+
+        /// Removes and returns the watchers whose condition now holds.
+        mutating func satisfiedWatchers() -> [Watcher] {
+            guard !watchers.isEmpty else { return [] }
+            let counts = self.counts
+            let (ready, waiting) = watchers.reduce(into: ([Watcher](), [Watcher]())) { parts, watcher in
+                if watcher.condition(counts) { parts.0.append(watcher) } else { parts.1.append(watcher) }
+            }
+            watchers = waiting
+            return ready
+        }
     }
 
     /// The most books one answer carries (the client asks again with the last id).
@@ -55,18 +82,38 @@ final class BookChangeFeed: Sendable {
 
     /// Answers every waiting poll with `[]`, stops the listener and the readers.
     func stop() {
-        let waiters = state.withLock { state -> [Waiter] in
+        let (waiters, watchers) = state.withLock { state -> ([Waiter], [Watcher]) in
             state.closed = true
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
+            defer {
+                state.waiters.removeAll()
+                state.armed.removeAll()
+            }
+            return (Array(state.waiters.values), state.satisfiedWatchers())
         }
         for waiter in waiters { waiter.result.setResult([]) }
+        for watcher in watchers { watcher.continuation.resume() }
         listener.withLock { $0 }?.stop()
         readers.shutdown()
     }
 
-    /// The number of polls waiting (for tests and the health endpoint).
+    /// The number of polls waiting (for the health endpoint).
     var waitingCount: Int { state.withLock { $0.waiters.count } }
+
+    /// The polls registered and armed now.
+    var counts: Counts { state.withLock { $0.counts } }
+
+    /// Returns once `condition` holds for the counts (at once if it does now): a signal for
+    /// tests and tools, so nobody sleeps to find out whether a poll is waiting.
+    func wait(until condition: @escaping @Sendable (Counts) -> Bool) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let holds = state.withLock { state -> Bool in
+                if condition(state.counts) { return true }
+                state.watchers.append(Watcher(condition: condition, continuation: continuation))
+                return false
+            }
+            if holds { continuation.resume() }
+        }
+    }
 
     /// Whether the listener holds a listening connection.
     var isListening: Bool { listener.withLock { $0 }?.isListening ?? false }
@@ -78,25 +125,26 @@ final class BookChangeFeed: Sendable {
     /// Runs on the handler's front thread and does not block.
     func poll(after: Int, timeout: Duration) -> DeferredResult<[Book]> {
         let result = DeferredResult<[Book]>(timeout: timeout, timeoutResult: [])
-        let id = state.withLock { state -> UInt64? in
-            guard !state.closed else { return nil }
+        let (id, watchers) = state.withLock { state -> (UInt64?, [Watcher]) in
+            guard !state.closed else { return (nil, []) }
             state.nextID &+= 1
             state.waiters[state.nextID] = Waiter(after: after, result: result)
-            return state.nextID
+            return (state.nextID, state.satisfiedWatchers())
         }
+        for watcher in watchers { watcher.continuation.resume() }
         guard let id else {
             result.setResult([])
             return result
         }
+        logger.debug("long poll registered", metadata: ["after": "\(after)"])
         result.onCompletion { [weak self] in self?.remove(id) }
-        logger.debug("long poll waiting", metadata: ["after": "\(after)", "waiting": "\(waitingCount)"])
         let books = self.books
         do {
             // Captures the request's WorkContext: its deadline and cancellation apply.
-            try readers.execute(onDiscard: { _ in result.setResult([]) }) {
+            try readers.execute(onDiscard: { _ in result.setResult([]) }) { [weak self] in
                 do {
                     let newer = try books.books(after: after, limit: Self.batchLimit)
-                    if !newer.isEmpty { result.setResult(newer) }
+                    if newer.isEmpty { self?.arm(id, after: after) } else { result.setResult(newer) }
                 } catch {
                     result.setErrorResult(error)
                 }
@@ -146,7 +194,23 @@ final class BookChangeFeed: Sendable {
         }
     }
 
+    /// The first look found nothing newer: from now on only a notification answers.
+    private func arm(_ id: UInt64, after: Int) {
+        let (armed, watchers) = state.withLock { state -> (Bool, [Watcher]) in
+            guard state.waiters[id] != nil else { return (false, []) }
+            state.armed.insert(id)
+            return (true, state.satisfiedWatchers())
+        }
+        if armed { logger.debug("long poll armed", metadata: ["after": "\(after)"]) }
+        for watcher in watchers { watcher.continuation.resume() }
+    }
+
     private func remove(_ id: UInt64) {
-        state.withLock { _ = $0.waiters.removeValue(forKey: id) }
+        let watchers = state.withLock { state -> [Watcher] in
+            state.waiters.removeValue(forKey: id)
+            state.armed.remove(id)
+            return state.satisfiedWatchers()
+        }
+        for watcher in watchers { watcher.continuation.resume() }
     }
 }
