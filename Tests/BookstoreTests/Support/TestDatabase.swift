@@ -1,6 +1,7 @@
 import BrigadeMigrations
 import BrigadePostgres
 import Foundation
+import Brigade
 
 /// Fresh databases for tests, in the process's shared embedded PostgreSQL.
 ///
@@ -24,7 +25,9 @@ enum TestDatabase {
         try server.createDatabase(name)
         let connection = try PostgresConnection(url: server.url(database: name))
         defer { connection.close() }
-        _ = try Migrator(configuration: .init(directory: migrationsPath)).migrate(on: connection)
+        var logger = Logger(label: "bookstore-tests.migrations")
+        logger.logLevel = .warning
+        _ = try Migrator(configuration: .init(directory: migrationsPath), logger: logger).migrate(on: connection)
         return server
     }
 
