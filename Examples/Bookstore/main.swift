@@ -6,8 +6,15 @@ import Foundation
 // without DATABASE_URL it starts its own PostgreSQL. Every key of Brigade's Configuration
 // and of BookstoreSettings can be given as --argument, ENVIRONMENT_VARIABLE or in the JSON
 // file named by CONFIG_FILE.
-let configuration = try await Configuration.load()
-let bookstore = try buildApplication(configuration: configuration)
+let bookstore: BookstoreApp
+let configuration: Configuration
+do {
+    configuration = try await Configuration.load()
+    bookstore = try buildApplication(configuration: configuration)
+} catch {
+    FileHandle.standardError.write(Data("bookstore: cannot start: \(error)\n".utf8))
+    exit(1)
+}
 let logger = bookstore.application.logger
 let server = try bookstore.application.makeServer()
 do {

@@ -1,6 +1,7 @@
 import Brigade
 import BrigadeMigrations
 import BrigadePostgres
+import Foundation
 
 /// A configured Bookstore: the `Application` to serve, and what it holds besides (the pool,
 /// the change feed's listener, the embedded PostgreSQL if it started one).
@@ -50,8 +51,7 @@ struct BookstoreApp: Sendable {
 ///   `PostgresError`, ``ListenerError``.
 func buildApplication(configuration: Configuration, logger: Logger? = nil) throws -> BookstoreApp {
     var configuration = configuration
-    var logger = logger ?? Logger(label: "bookstore")
-    if logger.logLevel > configuration.logLevel || logger.label == "bookstore" { logger.logLevel = configuration.logLevel }
+    let logger = logger ?? Logger(label: "bookstore", level: configuration.logLevel)
     let keys = ConfigKeys(reader: configuration.reader)
     let settings = try BookstoreSettings(keys: keys)
     configuration.executors[BookstoreSettings.reportsExecutor] = try BookstoreSettings.reportsPool(keys: keys)
@@ -100,6 +100,12 @@ func buildApplication(configuration: Configuration, logger: Logger? = nil) throw
 /// Applies the migrations on a connection of its own; instances starting together migrate
 /// once (the migrator's advisory lock).
 private func migrate(url: String, directory: String, logger: Logger) throws {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw ConfigurationError(
+            "migrations.path: there is no folder '\(directory)' (the working directory is "
+                + "\(FileManager.default.currentDirectoryPath)); run from the repository root or set migrations.path")
+    }
     let connection = try PostgresConnection(url: url)
     defer { connection.close() }
     let migrator = Migrator(

@@ -118,6 +118,9 @@ final class BookChangeFeed: Sendable {
     /// Whether the listener holds a listening connection.
     var isListening: Bool { listener.withLock { $0 }?.isListening ?? false }
 
+    /// How many times the listener replaced a lost connection.
+    var reconnections: Int { listener.withLock { $0 }?.reconnections ?? 0 }
+
     /// A long poll for books with an id above `after`.
     ///
     /// Registers first, then checks the table on a back thread: if newer books exist it

@@ -28,6 +28,7 @@ final class BookChangeListener: Sendable {
     private let onNotification: @Sendable (PostgresNotification) -> Void
     private let onReconnect: @Sendable () -> Void
     private let phase = Mutex(Phase.idle)
+    private let reconnectCount = Atomic<Int>(0)
     /// Ends the wait for notifications (through the thread's `WorkContext`) and the pause
     /// between reconnections.
     private let stopSignal = CancellationSignal()
@@ -104,6 +105,9 @@ final class BookChangeListener: Sendable {
         phase.withLock { if case .listening = $0 { true } else { false } }
     }
 
+    /// How many times a lost connection was replaced.
+    var reconnections: Int { reconnectCount.load(ordering: .relaxed) }
+
     // MARK: the listener thread
 
     private func run() {
@@ -123,6 +127,7 @@ final class BookChangeListener: Sendable {
                     }
                     guard stillWanted else { return }
                     if everListened {
+                        reconnectCount.add(1, ordering: .relaxed)
                         logger.notice("listening again after a lost connection", metadata: ["channel": "\(Self.channel)"])
                         onReconnect()
                     } else {
