@@ -132,7 +132,6 @@ let package = Package(
             path: "Examples/PostgresBenchmark",
             swiftSettings: swiftSettings
         ),
-
         .executableTarget(
             name: "Bookstore",
             dependencies: ["Brigade", "BrigadePostgres", "BrigadeMigrations"],
