@@ -3,7 +3,7 @@ import Brigade
 /// `GET /health`: whether this instance listens for book changes, and how many long polls
 /// wait on it (for load balancers and operators; no database call).
 final class HealthController: Controller {
-    struct Health: Codable, Sendable {
+    struct Health: Codable, Sendable, Equatable {
         var status: String
         var listening: Bool
         var waitingPolls: Int
