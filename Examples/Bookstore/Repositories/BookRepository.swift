@@ -89,6 +89,7 @@ struct BookRepository: Sendable {
         do {
             return try body()
         } catch let error as PostgresError where error.sqlState == PostgresError.SQLState.uniqueViolation {
+            guard error.constraint == "books_isbn_key" else { throw HTTPError(.conflict, "the book conflicts with another one") }
             throw HTTPError(
                 .conflict, "a book with ISBN \(input.isbn) already exists",
                 invalidParameters: [.init(name: "isbn", reason: "is already taken")])
