@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "hello", targets: ["Hello"]),
         .executable(name: "slowcalls", targets: ["SlowCalls"]),
         .executable(name: "pg-benchmark", targets: ["PostgresBenchmark"]),
+        .executable(name: "bookstore", targets: ["Bookstore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -132,6 +133,13 @@ let package = Package(
             path: "Examples/PostgresBenchmark",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "Bookstore",
+            dependencies: ["Brigade", "BrigadePostgres", "BrigadeMigrations"],
+            path: "Examples/Bookstore",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: tests
         .testTarget(
@@ -180,6 +188,15 @@ let package = Package(
         .testTarget(
             name: "BrigadeMigrationsTests",
             dependencies: ["BrigadeMigrations", "BrigadePostgres"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BookstoreTests",
+            dependencies: [
+                "Bookstore", "Brigade", "BrigadeTesting", "BrigadePostgres",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

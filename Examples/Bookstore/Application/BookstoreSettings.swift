@@ -1,0 +1,91 @@
+import Brigade
+import Foundation
+import BrigadePostgres
+
+/// The Bookstore's own configuration keys, read from the same sources as Brigade's
+/// (`--arguments`, environment variables, the JSON file named by `config.file`).
+///
+/// | key | default | meaning |
+/// |---|---|---|
+/// | `database.url` (`DATABASE_URL`) | unset | PostgreSQL to use; unset starts an embedded server |
+/// | `database.*` | see ``PostgresPool/Configuration`` | the connection pool |
+/// | `migrations.path` | `Migrations` | the folder of `V<n>__<name>.sql` files applied at start |
+/// | `bookstore.long-poll-timeout` | `30s` | how long `GET /books/changes` waits before answering `[]` |
+/// | `bookstore.reports-timeout` | `10s` | how long `GET /reports/authors` may take before `503` |
+/// | `bookstore.reports-delay` | `0ms` | extra time the report spends in PostgreSQL (`pg_sleep`), to show the timeout |
+/// | `executors.reports.*` | 0 core / 4 max / 50 queue | the `reports` back executor |
+struct BookstoreSettings: Sendable {
+    /// `database.url`; `nil` means "start an embedded PostgreSQL".
+    var databaseURL: String?
+    /// `migrations.path` (also accepted: `migrations.directory`). Default `Migrations`.
+    var migrationsPath: String
+    /// `bookstore.long-poll-timeout`. Default 30 s.
+    var longPollTimeout: Duration
+    /// `bookstore.reports-timeout`. Default 10 s.
+    var reportsTimeout: Duration
+    /// `bookstore.reports-delay`. Default zero.
+    var reportsDelay: Duration
+
+    /// The name of the back executor reports run on.
+    static let reportsExecutor = "reports"
+
+    /// Reads the keys.
+    /// - Throws: ``ConfigurationError`` naming an invalid key.
+    init(keys: ConfigKeys) throws(ConfigurationError) {
+        let url = keys.string("database.url")?.trimmingCharacters(in: .whitespaces)
+        databaseURL = (url?.isEmpty ?? true) ? nil : url
+        migrationsPath = keys.string("migrations.path") ?? keys.string("migrations.directory") ?? "Migrations"
+        longPollTimeout = try keys.duration("bookstore.long-poll-timeout") ?? .seconds(30)
+        reportsTimeout = try keys.duration("bookstore.reports-timeout") ?? .seconds(10)
+        reportsDelay = try keys.duration("bookstore.reports-delay") ?? .zero
+        if longPollTimeout <= .zero { throw ConfigurationError("bookstore.long-poll-timeout must be positive") }
+        if reportsTimeout <= .zero { throw ConfigurationError("bookstore.reports-timeout must be positive") }
+    }
+
+    /// The `reports` executor's settings from `executors.reports.*`, with the Bookstore's
+    /// defaults (a small bulkhead: a slow report never takes threads from the CRUD endpoints).
+    static func reportsPool(keys: ConfigKeys) throws(ConfigurationError) -> Configuration.BackPool {
+        let prefix = "executors.\(reportsExecutor)"
+        return Configuration.BackPool(
+            coreThreads: try keys.int("\(prefix).core-threads") ?? 0,
+            maxThreads: try keys.int("\(prefix).max-threads") ?? 4,
+            queueCapacity: try keys.int("\(prefix).queue") ?? 50,
+            keepAlive: try keys.duration("\(prefix).keep-alive") ?? .seconds(60),
+            rejectionPolicy: try keys.rejectionPolicy("\(prefix).rejection-policy") ?? .abort)
+    }
+
+    /// The pool's settings from the `database.*` keys documented on
+    /// ``PostgresPool/Configuration``. Optional durations accept `none` (or `0`) for "never".
+    /// - Parameter url: The server to connect to.
+    /// - Throws: ``ConfigurationError`` naming an invalid key.
+    static func poolConfiguration(keys: ConfigKeys, url: String) throws(ConfigurationError) -> PostgresPool.Configuration {
+        let defaults = PostgresPool.Configuration(url: url)
+        func optionalDuration(_ key: String, _ fallback: Duration?) throws(ConfigurationError) -> Duration? {
+            guard let text = keys.string(key)?.trimmingCharacters(in: .whitespaces).lowercased() else { return fallback }
+            if text == "none" || text == "0" { return nil }
+            return try keys.duration(key)
+        }
+        var frontTierAccess = defaults.frontTierAccess
+        if let text = keys.string("database.front-tier-access") {
+            guard let access = FrontTierAccess(rawValue: text.lowercased()) else {
+                throw ConfigurationError("database.front-tier-access must be allow, warn or fail, got '\(text)'")
+            }
+            frontTierAccess = access
+        }
+        let configuration = PostgresPool.Configuration(
+            url: url,
+            maxSize: try keys.int("database.max-size") ?? defaults.maxSize,
+            minIdle: try keys.int("database.min-idle") ?? defaults.minIdle,
+            connectionTimeout: try keys.duration("database.connection-timeout") ?? defaults.connectionTimeout,
+            idleTimeout: try optionalDuration("database.idle-timeout", defaults.idleTimeout),
+            maxLifetime: try optionalDuration("database.max-lifetime", defaults.maxLifetime),
+            validationThreshold: try keys.duration("database.validation-threshold") ?? defaults.validationThreshold,
+            validationTimeout: try keys.duration("database.validation-timeout") ?? defaults.validationTimeout,
+            leakDetectionThreshold: try optionalDuration("database.leak-detection-threshold", defaults.leakDetectionThreshold),
+            frontTierAccess: frontTierAccess,
+            statementCacheCapacity: try keys.int("database.statement-cache-size") ?? defaults.statementCacheCapacity,
+            housekeepingInterval: try keys.duration("database.housekeeping-interval") ?? defaults.housekeepingInterval)
+        try configuration.validate()
+        return configuration
+    }
+}

@@ -1,0 +1,124 @@
+import Brigade
+import BrigadeMigrations
+import BrigadePostgres
+import Foundation
+
+/// A configured Bookstore: the `Application` to serve, and what it holds besides (the pool,
+/// the change feed's listener, the embedded PostgreSQL if it started one).
+struct BookstoreApp: Sendable {
+    /// The application, with every controller registered.
+    var application: Application
+    /// The pool every repository uses.
+    let pool: PostgresPool
+    /// The long polls and their listener.
+    let changes: BookChangeFeed
+    /// The PostgreSQL this process started because `database.url` was unset, if any.
+    let embedded: EmbeddedPostgres?
+    /// The database the app uses.
+    let databaseURL: String
+    /// The Bookstore's own settings.
+    let settings: BookstoreSettings
+
+    /// Answers waiting long polls with `[]` and stops listening. Call before the server
+    /// shuts down, so no poll holds a connection open through the drain.
+    func stopAcceptingChanges() {
+        changes.stop()
+    }
+
+    /// Stops the change feed, closes the pool and stops the embedded PostgreSQL. Call after
+    /// the server has shut down. Safe to call more than once.
+    func shutdown() {
+        changes.stop()
+        pool.shutdown()
+        embedded?.stop()
+    }
+}
+
+/// Builds the Bookstore from a configuration; `main` and the tests share it.
+///
+/// Reads the Bookstore's keys (``BookstoreSettings``) and the pool's `database.*` keys from
+/// `configuration.reader`; declares the `reports` executor (`executors.reports.*`); starts an
+/// embedded PostgreSQL when `database.url` is unset; applies the migrations of
+/// `migrations.path`; starts the change listener (returns once it listens); registers the
+/// controllers and the database error handlers.
+///
+/// Blocks while it connects and migrates: call it at start-up.
+/// - Parameters:
+///   - configuration: Brigade's configuration; its reader also supplies the Bookstore's keys.
+///   - logger: The application's logger; default `bookstore` at `log.level`.
+/// - Returns: The app, not yet serving.
+/// - Throws: ``ConfigurationError``, `EmbeddedPostgresError`, `MigrationError`,
+///   `PostgresError`, ``ListenerError``.
+func buildApplication(configuration: Configuration, logger: Logger? = nil) throws -> BookstoreApp {
+    var configuration = configuration
+    let logger = logger ?? Logger(label: "bookstore", level: configuration.logLevel)
+    let keys = ConfigKeys(reader: configuration.reader)
+    let settings = try BookstoreSettings(keys: keys)
+    configuration.executors[BookstoreSettings.reportsExecutor] = try BookstoreSettings.reportsPool(keys: keys)
+    try configuration.validate()
+
+    var embedded: EmbeddedPostgres?
+    let url: String
+    if let configured = settings.databaseURL {
+        url = configured
+    } else {
+        logger.info("database.url is not set; starting an embedded PostgreSQL")
+        let server = try EmbeddedPostgres.start()
+        embedded = server
+        url = server.url
+        logger.info("embedded PostgreSQL is running", metadata: ["url": "\(url)"])
+    }
+    do {
+        try migrate(url: url, directory: settings.migrationsPath, logger: logger)
+        let pool = try PostgresPool(
+            configuration: BookstoreSettings.poolConfiguration(keys: keys, url: url),
+            logger: Logger(label: "bookstore.postgres", level: logger.logLevel))
+        let books = BookRepository(pool: pool)
+        let changes = try BookChangeFeed(books: books, logger: logger)
+        do {
+            try changes.start(url: url)
+        } catch {
+            pool.shutdown()
+            throw error
+        }
+
+        var application = Application(configuration: configuration, logger: logger)
+        application.register(AuthorController(authors: AuthorRepository(pool: pool)))
+        application.register(BookController(books: books, changes: changes, longPollTimeout: settings.longPollTimeout))
+        application.register(ReportController(
+            reports: ReportRepository(pool: pool, delay: settings.reportsDelay), timeout: settings.reportsTimeout))
+        application.register(HealthController(changes: changes))
+        DatabaseErrors.register(on: &application)
+        return BookstoreApp(
+            application: application, pool: pool, changes: changes, embedded: embedded, databaseURL: url, settings: settings)
+    } catch {
+        embedded?.stop()
+        throw error
+    }
+}
+
+/// Applies the migrations on a connection of its own; instances starting together migrate
+/// once (the migrator's advisory lock).
+private func migrate(url: String, directory: String, logger: Logger) throws {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw ConfigurationError(
+            "migrations.path: there is no folder '\(directory)' (the working directory is "
+                + "\(FileManager.default.currentDirectoryPath)); run from the repository root or set migrations.path")
+    }
+    let connection = try PostgresConnection(url: url)
+    defer { connection.close() }
+    let migrator = Migrator(
+        configuration: .init(directory: directory), logger: Logger(label: "bookstore.migrations", level: logger.logLevel))
+    let report = try migrator.migrate(on: connection)
+    logger.info("schema is up to date", metadata: [
+        "version": "\(report.currentVersion.map { "\($0)" } ?? "none")", "applied": "\(report.applied.count)",
+    ])
+}
+
+extension Logger {
+    init(label: String, level: Logger.Level) {
+        self.init(label: label)
+        self.logLevel = level
+    }
+}
