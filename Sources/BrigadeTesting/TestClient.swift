@@ -9,6 +9,11 @@ public struct TestClient: Sendable {
     /// The port the application listens on, in live mode.
     public let port: Int?
 
+    /// A client for a server already listening on 127.0.0.1:`port` (another process, say).
+    public static func live(port: Int, host: String = "127.0.0.1") -> TestClient {
+        TestClient(send: { request in try await LiveHTTPClient.send(request, port: port, host: host) }, port: port)
+    }
+
     /// Sends a request and waits for its final response (deferred results included).
     /// - Parameters:
     ///   - method: The method.

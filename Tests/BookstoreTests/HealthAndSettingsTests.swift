@@ -45,7 +45,7 @@ extension BookstoreTests {
             let settings = try BookstoreSettings(keys: keys)
             #expect(settings.databaseURL == "postgres://app@db/app")
             #expect(settings.migrationsPath == "/srv/migrations")
-            let pool = try BookstoreSettings.poolConfiguration(keys: keys, url: "postgres://app@db/app")
+            let pool = try PostgresPool.Configuration(keys: keys, defaultURL: "postgres://app@db/app")
             #expect(pool.maxSize == 7)
             #expect(pool.minIdle == 2)
             #expect(pool.connectionTimeout == .seconds(2))
@@ -59,7 +59,7 @@ extension BookstoreTests {
             #expect(throws: ConfigurationError.self) { try BookstoreSettings(keys: ConfigKeys(reader: badTimeout.reader)) }
             let badAccess = try await Configuration.load(arguments: ["bookstore", "--database-front-tier-access", "sometimes"], environment: [:])
             do {
-                _ = try BookstoreSettings.poolConfiguration(keys: ConfigKeys(reader: badAccess.reader), url: "postgres://x")
+                _ = try PostgresPool.Configuration(keys: ConfigKeys(reader: badAccess.reader), defaultURL: "postgres://x")
                 Issue.record("an invalid front-tier-access was accepted")
             } catch {
                 #expect(error.message.contains("database.front-tier-access"))

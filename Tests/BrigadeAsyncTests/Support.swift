@@ -116,3 +116,22 @@ struct TestController: Controller {
     let build: @Sendable (Routes) -> Void
     func register(with routes: Routes) { build(routes) }
 }
+
+/// Measures, on the server's own threads, how long each request took from `preHandle` to
+/// `afterCompletion`: unlike a test task's clock, it is not delayed when Swift concurrency's
+/// threads are busy with other tests.
+final class ServerTiming: Interceptor {
+    private let started = Mutex<[String: ContinuousClock.Instant]>([:])
+    let durations = Recorder<Duration>()
+
+    func preHandle(_ request: inout Request) throws -> InterceptorDecision {
+        started.withLock { $0[request.id] = .now }
+        return .proceed
+    }
+
+    func afterCompletion(_ request: Request, response: Response, error: (any Error)?) {
+        if let start = started.withLock({ $0.removeValue(forKey: request.id) }) {
+            durations.record(ContinuousClock.now - start)
+        }
+    }
+}

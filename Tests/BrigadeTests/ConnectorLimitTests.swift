@@ -101,7 +101,7 @@ import Testing
 
     @Test func keepAliveConnectionIsClosedAfterIdleTimeoutFollowingAResponse() async throws {
         // Long enough that a loaded machine sends the request before the connection idles out.
-        try await withLiveServer(app { $0.server.idleTimeout = .seconds(1) }) { _, port in
+        try await withLiveServer(app { $0.server.idleTimeout = .seconds(2) }) { _, port in
             let connection = try await RawHTTPConnection.connect(port: port)
             try await connection.send("GET /hello HTTP/1.1\r\nHost: test\r\n\r\n")
             #expect(try await connection.responses(1).map(\.status) == [200])
@@ -111,7 +111,8 @@ import Testing
     }
 
     @Test func stalledRequestIsClosedAfterIdleTimeout() async throws {
-        try await withLiveServer(app { $0.server.idleTimeout = .milliseconds(200) }) { _, port in
+        // Long enough that a loaded machine sends the partial request before the timeout.
+        try await withLiveServer(app { $0.server.idleTimeout = .seconds(1) }) { _, port in
             let connection = try await RawHTTPConnection.connect(port: port)
             try await connection.send("POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n\r\nonly part")
             try await connection.waitForClose(timeout: .seconds(5))

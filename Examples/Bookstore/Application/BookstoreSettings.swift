@@ -53,39 +53,4 @@ struct BookstoreSettings: Sendable {
             keepAlive: try keys.duration("\(prefix).keep-alive") ?? .seconds(60),
             rejectionPolicy: try keys.rejectionPolicy("\(prefix).rejection-policy") ?? .abort)
     }
-
-    /// The pool's settings from the `database.*` keys documented on
-    /// ``PostgresPool/Configuration``. Optional durations accept `none` (or `0`) for "never".
-    /// - Parameter url: The server to connect to.
-    /// - Throws: ``ConfigurationError`` naming an invalid key.
-    static func poolConfiguration(keys: ConfigKeys, url: String) throws(ConfigurationError) -> PostgresPool.Configuration {
-        let defaults = PostgresPool.Configuration(url: url)
-        func optionalDuration(_ key: String, _ fallback: Duration?) throws(ConfigurationError) -> Duration? {
-            guard let text = keys.string(key)?.trimmingCharacters(in: .whitespaces).lowercased() else { return fallback }
-            if text == "none" || text == "0" { return nil }
-            return try keys.duration(key)
-        }
-        var frontTierAccess = defaults.frontTierAccess
-        if let text = keys.string("database.front-tier-access") {
-            guard let access = FrontTierAccess(rawValue: text.lowercased()) else {
-                throw ConfigurationError("database.front-tier-access must be allow, warn or fail, got '\(text)'")
-            }
-            frontTierAccess = access
-        }
-        let configuration = PostgresPool.Configuration(
-            url: url,
-            maxSize: try keys.int("database.max-size") ?? defaults.maxSize,
-            minIdle: try keys.int("database.min-idle") ?? defaults.minIdle,
-            connectionTimeout: try keys.duration("database.connection-timeout") ?? defaults.connectionTimeout,
-            idleTimeout: try optionalDuration("database.idle-timeout", defaults.idleTimeout),
-            maxLifetime: try optionalDuration("database.max-lifetime", defaults.maxLifetime),
-            validationThreshold: try keys.duration("database.validation-threshold") ?? defaults.validationThreshold,
-            validationTimeout: try keys.duration("database.validation-timeout") ?? defaults.validationTimeout,
-            leakDetectionThreshold: try optionalDuration("database.leak-detection-threshold", defaults.leakDetectionThreshold),
-            frontTierAccess: frontTierAccess,
-            statementCacheCapacity: try keys.int("database.statement-cache-size") ?? defaults.statementCacheCapacity,
-            housekeepingInterval: try keys.duration("database.housekeeping-interval") ?? defaults.housekeepingInterval)
-        try configuration.validate()
-        return configuration
-    }
 }

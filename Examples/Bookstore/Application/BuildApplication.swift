@@ -71,7 +71,7 @@ func buildApplication(configuration: Configuration, logger: Logger? = nil) throw
     do {
         try migrate(url: url, directory: settings.migrationsPath, logger: logger)
         let pool = try PostgresPool(
-            configuration: BookstoreSettings.poolConfiguration(keys: keys, url: url),
+            configuration: PostgresPool.Configuration(keys: keys, defaultURL: url),
             logger: Logger(label: "bookstore.postgres", level: logger.logLevel))
         let books = BookRepository(pool: pool)
         let changes = try BookChangeFeed(books: books, logger: logger)

@@ -1,15 +1,11 @@
 import Brigade
 import BrigadePostgres
 
-/// How database failures answer, application-wide (the web half does not know the data
-/// half, so the app maps them): no free connection in time or a statement past its deadline
-/// is `503` with `Retry-After`; anything else stays a logged `500`.
+/// How database failures answer, application-wide: a statement stopped at its deadline is
+/// `503` with `Retry-After` (no free connection in time, `PoolTimeout`, already is: it is a
+/// `SaturationError`); anything else stays a logged `500`.
 enum DatabaseErrors {
     static func register(on application: inout Application) {
-        application.onError(PoolTimeout.self) { error, request in
-            request.logger.warning("no database connection in time", metadata: ["error": "\(error)"])
-            return HTTPError(.serviceUnavailable, "the database is busy; try again shortly", headers: ["retry-after": "1"])
-        }
         application.onError(PostgresError.self) { error, request -> HTTPError in
             guard error.code == .timeout || error.code == .cancelled else { throw error }
             request.logger.info("database statement stopped", metadata: ["error": "\(error)"])

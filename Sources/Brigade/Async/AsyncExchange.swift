@@ -54,6 +54,14 @@ final class AsyncExchange: Sendable {
     /// - Returns: `true` if this outcome will be rendered (or became the timeout's result).
     @discardableResult
     func receive(_ outcome: AsyncOutcome) -> Bool {
+        // Work that failed once the request's deadline passed (a database call cancelled at
+        // the deadline, say) failed because of the timeout, even if it beat the timer here.
+        let outcome: AsyncOutcome =
+            if case .error = outcome, let deadline = request.context.deadline, ContinuousClock.now >= deadline {
+                .error(AsyncRequestTimeoutError(timeout: timeout, route: route.template))
+            } else {
+                outcome
+            }
         let action = locked.withLock { locked -> StateMachine.ReceiveAction in
             let action = locked.machine.receive()
             if action == .keepForTimeout { locked.timeoutResult = outcome }

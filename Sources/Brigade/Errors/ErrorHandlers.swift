@@ -36,8 +36,8 @@ enum DefaultErrorResolver {
         switch error {
         case let error as HTTPError:
             return ProblemDetails(error: error, request: request).response()
-        case let error as RejectedExecutionError:
-            request.logger.warning("rejected: \(error)")
+        case let error as any SaturationError:
+            request.logger.warning("saturated", metadata: ["resource": "\(error.saturatedResource)", "error": "\(error)"])
             return ProblemDetails(error: .serviceUnavailable(detail: "the server is busy; try again shortly"), request: request).response()
         case let error as AsyncRequestTimeoutError:
             request.logger.info("async request timed out", metadata: ["route": "\(request.route ?? "-")", "timeout": "\(error.timeout)"])

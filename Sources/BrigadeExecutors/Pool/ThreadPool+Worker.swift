@@ -118,8 +118,10 @@ extension ThreadPool {
         if let index = core.idle.firstIndex(where: { $0 === worker }) { core.idle.remove(at: index) }
     }
 
-    /// Starts a detached pthread running `body`.
-    static func detachThread(_ body: @escaping @Sendable () -> Void) {
+    /// Starts a detached OS thread running `body` (tier ``ThreadTier/unmanaged`` unless it
+    /// marks itself). For the rare thread of its own that a pool would not fit: a listener
+    /// blocked on a socket, a test fixture's blocking set-up.
+    public static func detachThread(_ body: @escaping @Sendable () -> Void) {
         final class Box {
             let body: @Sendable () -> Void
             init(_ body: @escaping @Sendable () -> Void) { self.body = body }

@@ -1,3 +1,4 @@
+import BrigadeExecutors
 extension PostgresPool {
     /// A snapshot of the pool's state and counters.
     public struct Statistics: Sendable, Hashable, CustomStringConvertible {
@@ -65,4 +66,9 @@ public struct PoolTimeout: Error, Sendable, CustomStringConvertible {
         if let lastConnectionError { text += "; last connection error: \(lastConnectionError)" }
         return text + ")"
     }
+}
+
+extension PoolTimeout: SaturationError {
+    /// "database pool": the web tier answers 503 with `Retry-After`.
+    public var saturatedResource: String { "database pool" }
 }

@@ -21,7 +21,9 @@ func withBookstore<R: Sendable>(
     mode: TestMode = .inProcess,
     _ body: @Sendable (TestClient, BookstoreApp) async throws -> R
 ) async throws -> R {
-    let url = try TestDatabase.make()
+    // Blocking set-up runs on a thread of its own: Swift concurrency's threads stay free
+    // for the other tests running meanwhile.
+    let url = try await blocking { try TestDatabase.make() }
     var settings = [
         "database.url": url,
         "database.max-size": "3",
@@ -38,7 +40,7 @@ func withBookstore<R: Sendable>(
         arguments += ["--" + key.replacingOccurrences(of: ".", with: "-"), value]
     }
     let configuration = try await Configuration.load(arguments: arguments, environment: [:])
-    let bookstore = try buildApplication(configuration: configuration)
+    let bookstore = try await blocking { try buildApplication(configuration: configuration) }
     defer { bookstore.shutdown() }
     return try await bookstore.application.test(mode) { client in
         try await body(client, bookstore)
