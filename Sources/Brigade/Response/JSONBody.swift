@@ -6,7 +6,7 @@ enum JSONBody {
     static func encode<T: Encodable>(_ value: T) throws -> ByteBuffer {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]  // stable output: docs and golden tests
         return ByteBuffer(data: try encoder.encode(value))
     }
 
