@@ -7,7 +7,11 @@ source scripts/ensure-deps.sh
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 swift build --build-tests
 if [ $# -gt 0 ]; then exec swift test --skip-build --disable-xctest "$@"; fi
-# Load tests first and alone (their CPU burst would delay timing-sensitive tests), then
-# everything else; the last summary line counts the main run.
+# Three runs of the same test binary, so that no group can starve another's timing:
+# 1. load tests, alone (their CPU burst would delay timing-sensitive tests);
+# 2. the suites that block threads on a real PostgreSQL;
+# 3. everything else (the summary line CI reads last).
+database_suites='BrigadePostgresTests|BrigadeMigrationsTests|BookstoreTests|BenchmarksTests'
 swift test --skip-build --disable-xctest --filter LoadTests
-swift test --skip-build --disable-xctest --skip LoadTests
+swift test --skip-build --disable-xctest --filter "$database_suites"
+swift test --skip-build --disable-xctest --skip "LoadTests|$database_suites"
