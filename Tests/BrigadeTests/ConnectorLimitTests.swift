@@ -105,7 +105,7 @@ import Testing
             let connection = try await RawHTTPConnection.connect(port: port)
             try await connection.send("GET /hello HTTP/1.1\r\nHost: test\r\n\r\n")
             #expect(try await connection.responses(1).map(\.status) == [200])
-            try await connection.waitForClose(timeout: .seconds(5))
+            try await connection.waitForClose(timeout: .seconds(15))
             #expect(connection.responses.count == 1)
         }
     }
