@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "hello", targets: ["Hello"]),
         .executable(name: "slowcalls", targets: ["SlowCalls"]),
         .executable(name: "pg-benchmark", targets: ["PostgresBenchmark"]),
+        .executable(name: "benchmarks", targets: ["Benchmarks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -132,6 +133,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "Benchmarks",
+            dependencies: ["Brigade", "BrigadePostgres", "BrigadeMigrations"],
+            path: "Examples/Benchmarks",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: tests
         .testTarget(
             name: "BrigadeExecutorsTests",
@@ -176,6 +184,14 @@ let package = Package(
         .testTarget(
             name: "BrigadeMigrationsTests",
             dependencies: ["BrigadeMigrations", "BrigadePostgres"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BenchmarksTests",
+            dependencies: [
+                "Benchmarks", "Brigade", "BrigadeTesting", "BrigadePostgres", "BrigadeMigrations",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]
