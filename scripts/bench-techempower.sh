@@ -75,6 +75,14 @@ fi
 psql -h 127.0.0.1 -p "$BRIGADE_PGPORT" -U postgres -tAc "select 1 from pg_database where datname='techempower'" | grep -q 1 \
   || psql -h 127.0.0.1 -p "$BRIGADE_PGPORT" -U postgres -qc "CREATE DATABASE techempower"
 [ -n "$PEERS" ] && { taskset -c 1 "$ANCHORS/db/pg-up.sh" >/dev/null 2>&1 || true; }
+# pin_postgres DATADIR: a cluster started earlier without taskset (setup.sh starts the anchors'
+# one) is moved to CPU 1 with all its processes; new backends inherit the postmaster's mask
+pin_postgres() {
+  local pid; pid=$(head -1 "$1/postmaster.pid" 2>/dev/null) || return 0
+  for p in $pid $(pgrep -P "$pid"); do taskset -a -cp 1 "$p" >/dev/null 2>&1; done
+}
+pin_postgres "$BRIGADE_PGDATA"
+[ -n "$PEERS" ] && pin_postgres "${TMPDIR:-/tmp}/anch-pg"
 
 # --- helpers --------------------------------------------------------------------------------
 # cpu_ticks PID: user+system clock ticks of the whole process (dead threads included)
