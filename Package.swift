@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "slowcalls", targets: ["SlowCalls"]),
         .executable(name: "pg-benchmark", targets: ["PostgresBenchmark"]),
         .executable(name: "bookstore", targets: ["Bookstore"]),
+        .executable(name: "benchmarks", targets: ["Benchmarks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -141,6 +142,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "Benchmarks",
+            dependencies: ["Brigade", "BrigadePostgres", "BrigadeMigrations"],
+            path: "Examples/Benchmarks",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: tests
         .testTarget(
             name: "BrigadeExecutorsTests",
@@ -196,6 +204,14 @@ let package = Package(
                 "Bookstore", "Brigade", "BrigadeTesting", "BrigadePostgres",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BenchmarksTests",
+            dependencies: [
+                "Benchmarks", "Brigade", "BrigadeTesting", "BrigadePostgres", "BrigadeMigrations",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
