@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import CBrigadeLibPQ  // posix_spawn_file_actions_addclosefrom_np (see its shim)
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -22,6 +23,13 @@ enum ProcessRunner {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else crosses into the child: SwiftNIO's accepted sockets are not
+        // close-on-exec, and a PostgreSQL server started from here would otherwise keep
+        // copies of this process's connections open (a connection the server closes would
+        // stay open for its client).
+        #if os(Linux)
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
+        #endif
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid = pid_t()
