@@ -137,6 +137,7 @@ let package = Package(
             name: "Benchmarks",
             dependencies: ["Brigade", "BrigadePostgres", "BrigadeMigrations"],
             path: "Examples/Benchmarks",
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
 
