@@ -146,6 +146,7 @@ let package = Package(
             name: "Benchmarks",
             dependencies: ["Brigade", "BrigadePostgres", "BrigadeMigrations"],
             path: "Examples/Benchmarks",
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
 

@@ -15,23 +15,26 @@ func buildApplication(configuration: Configuration, pool: PostgresPool) -> Appli
 
 /// Defaults for one core (the TechEmpower method here pins the server, and PostgreSQL, to
 /// one CPU); every key can still be set from the command line, the environment or a file.
+/// Chosen by short A/B runs on the pinned core (see the README):
 ///
 /// - `server.event-loops` 1: a second loop on the same core only adds wake-ups.
-/// - `front.max-threads` 4 (`front.min-spare-threads` 4): handlers here are short and
-///   CPU-bound; more front threads than cores only add context switches, while a few keep
-///   the core busy when one is preempted. The front pool grows to its maximum before it
-///   queues, so the framework's default (200) would start a thread per connection.
+/// - `front.max-threads` 2 (`front.min-spare-threads` 2): handlers here are short and
+///   CPU-bound, and a front thread that finds the queue non-empty takes the next request
+///   without sleeping; every extra thread adds wake-ups and context switches. The front pool
+///   grows to its maximum before it queues, so the framework's default (200) would start a
+///   thread per connection. Two rather than one so a request waiting on the pool's lock or
+///   being rendered does not stall the queue.
 /// - `front.accept-queue` 4096 and `back.queue` 4096: 256 connections (plaintext c=256)
 ///   must queue, not be answered 503.
-/// - `database.max-size` 8 and `back.core-threads` = `back.max-threads` = the pool size:
-///   a back thread without a connection would only block in the pool. Eight statements in
-///   flight keep PostgreSQL busy (a round trip is ~50 µs against ~20 µs of server work)
-///   without the switching of the anchors' 16.
+/// - `database.max-size` 4 and `back.core-threads` = `back.max-threads` = the pool size:
+///   a back thread without a connection would only block in the pool. Four statements in
+///   flight keep PostgreSQL (on the same core) busy; eight gave the same throughput with a
+///   p99 of several hundred milliseconds in our runs, sixteen (the anchors' size) was slower.
 enum BenchmarksSettings {
     static let eventLoops = 1
-    static let frontThreads = 4
+    static let frontThreads = 2
     static let queue = 4096
-    static let databaseConnections = 8
+    static let databaseConnections = 4
 
     /// `configuration` with the one-core defaults for every key the user did not set.
     /// - Throws: ``ConfigurationError`` for an invalid value.
