@@ -76,7 +76,8 @@ extension Configuration {
                 maxThreads: try keys.int("front.max-threads") ?? front.maxThreads,
                 minSpareThreads: try keys.int("front.min-spare-threads") ?? front.minSpareThreads,
                 acceptQueue: try keys.int("front.accept-queue") ?? front.acceptQueue,
-                keepAlive: try keys.duration("front.keep-alive") ?? front.keepAlive),
+                keepAlive: try keys.duration("front.keep-alive") ?? front.keepAlive,
+                batchScheduling: try keys.bool("front.batch-scheduling") ?? front.batchScheduling),
             back: BackPool(
                 coreThreads: try keys.int("back.core-threads") ?? back.coreThreads,
                 maxThreads: try keys.int("back.max-threads") ?? back.maxThreads,

@@ -38,9 +38,13 @@ public struct Configuration: Sendable {
         public var acceptQueue: Int
         /// `front.keep-alive`: idle time before a thread above the spare ones exits. Default 60 s.
         public var keepAlive: Duration
+        /// `front.batch-scheduling`: run front threads under Linux's `SCHED_BATCH` (see
+        /// ``ThreadPool/Configuration/batchScheduling``). Default `true`.
+        public var batchScheduling: Bool
 
         /// Creates the front pool's settings; see each property for its default.
-        public init(maxThreads: Int = 200, minSpareThreads: Int = 10, acceptQueue: Int = 100, keepAlive: Duration = .seconds(60)) {
+        public init(maxThreads: Int = 200, minSpareThreads: Int = 10, acceptQueue: Int = 100, keepAlive: Duration = .seconds(60), batchScheduling: Bool = true) {
+            self.batchScheduling = batchScheduling
             self.maxThreads = maxThreads
             self.minSpareThreads = minSpareThreads
             self.acceptQueue = acceptQueue
@@ -50,7 +54,7 @@ public struct Configuration: Sendable {
         var poolConfiguration: ThreadPool.Configuration {
             ThreadPool.Configuration(
                 name: "front", tier: .front, coreThreads: min(minSpareThreads, maxThreads), maxThreads: maxThreads,
-                queueCapacity: acceptQueue, keepAlive: keepAlive, rejectionPolicy: .abort)
+                queueCapacity: acceptQueue, keepAlive: keepAlive, rejectionPolicy: .abort, batchScheduling: batchScheduling)
         }
     }
 

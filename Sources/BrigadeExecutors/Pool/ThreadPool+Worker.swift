@@ -12,8 +12,10 @@ extension ThreadPool {
     /// - Parameter first: The task it runs before looking at the queue (counted active).
     func startThread(_ worker: Worker, first: Job?) {
         let identity = ThreadIdentity(tier: tier, name: "\(name)-\(worker.number)")
+        let batch = batchScheduling
         Self.detachThread { [self] in
             ThreadIdentity.set(identity)
+            if batch { ThreadIdentity.useBatchScheduling() }
             workerLoop(worker, first: first)
         }
     }

@@ -84,6 +84,8 @@ public final class ThreadPool: @unchecked Sendable {
     var core: Core  // protected by lock
     /// The tier of every thread of the pool; fixed, so read without the lock.
     let tier: ThreadTier
+    /// Whether threads run under `SCHED_BATCH`; fixed, so read without the lock.
+    let batchScheduling: Bool
     /// The pool's name (also the prefix of its threads' names).
     public let name: String
 
@@ -94,6 +96,7 @@ public final class ThreadPool: @unchecked Sendable {
         try configuration.validate()
         self.name = configuration.name
         self.tier = configuration.tier
+        self.batchScheduling = configuration.batchScheduling
         self.core = Core(configuration: configuration)
         self.terminated = PThreadLock.Condition(lock)
         let starts = lock.withLock { () -> [Worker] in

@@ -40,6 +40,17 @@ final class ThreadIdentity: Sendable {
 
     static var currentName: String { current?.name ?? systemName() }
 
+    /// Moves the calling thread to Linux's `SCHED_BATCH` policy (see
+    /// ``ThreadPool/Configuration/batchScheduling``); best effort, silently kept as is when refused.
+    static func useBatchScheduling() {
+        #if os(Linux)
+        var parameters = sched_param()
+        parameters.sched_priority = 0
+        // SCHED_BATCH is 3 in <sched.h>, which Swift's Glibc module only exposes under _GNU_SOURCE.
+        _ = sched_setscheduler(0, 3, &parameters)
+        #endif
+    }
+
     /// The kernel's name for the calling thread (what `top -H` and `perf` show).
     static func systemName() -> String {
         #if os(Linux)
