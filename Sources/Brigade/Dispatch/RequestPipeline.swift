@@ -92,7 +92,12 @@ struct RequestPipeline: Sendable {
     }
 
     private func goAsync(_ request: Request, route: Route?, preHandled: Int, source: any AsyncResultSource, writer: HTTPResponseWriter) {
-        guard let route else { return }
+        guard let route else {
+            // Unreachable (a handler ran, so a route matched), but never leave a request unanswered.
+            let error = HTTPError(.internalServerError, "an asynchronous result without a route")
+            finish(request, route: nil, preHandled: preHandled, response: resolve(error, route: nil, request: request), error: error, writer: writer)
+            return
+        }
         var request = request
         let timeout = source.timeout ?? runtime.defaultTimeout
         request.context.deadline = .now + timeout

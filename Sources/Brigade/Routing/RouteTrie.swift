@@ -33,10 +33,23 @@ final class RouteTrie: Sendable {
     }
 
     let root: Node
+    /// Templates without variables, by their exact path: most requests are found with one
+    /// hash lookup, without splitting the path.
+    let staticRoutes: [String: [String: Route]]
 
-    init(root: Node) { self.root = root }
+    init(root: Node, staticRoutes: [String: [String: Route]]) {
+        self.root = root
+        self.staticRoutes = staticRoutes
+    }
 
     func match(method: HTTPMethod, path: Substring) -> Match {
+        if let routes = staticRoutes[String(path)], let route = Self.select(method, in: routes) {
+            return .found(route, PathParameters())
+        }
+        return walk(method: method, path: path)
+    }
+
+    private func walk(method: HTTPMethod, path: Substring) -> Match {
         var segments: [Substring] = []
         segments.reserveCapacity(8)
         for segment in path.split(separator: "/", omittingEmptySubsequences: true) { segments.append(segment) }

@@ -18,6 +18,7 @@ struct RouteTrieBuilder {
 
     private let root = MutableNode()
     private(set) var count = 0
+    private var staticRoutes: [String: [String: Route]] = [:]
 
     /// Parses a template (`/users/{id}/books`, `/files/**`) into its variable names.
     /// - Throws: ``RoutingError`` for a malformed template.
@@ -48,7 +49,14 @@ struct RouteTrieBuilder {
         return (segments, variables)
     }
 
-    enum Segment: Equatable { case literal(String), variable, catchAll }
+    enum Segment: Equatable {
+        case literal(String), variable, catchAll
+
+        var literalText: String? {
+            if case .literal(let text) = self { return text }
+            return nil
+        }
+    }
 
     /// Adds a route.
     /// - Throws: ``RoutingError`` for a malformed template or a duplicate method and template.
@@ -79,9 +87,13 @@ struct RouteTrieBuilder {
         }
         node.routes[route.method.rawValue] = route
         count += 1
+        if segments.allSatisfy({ $0.literalText != nil }) {
+            let path = "/" + segments.compactMap(\.literalText).joined(separator: "/")
+            staticRoutes[path, default: [:]][route.method.rawValue] = route
+        }
     }
 
-    func build() -> RouteTrie { RouteTrie(root: root.freeze()) }
+    func build() -> RouteTrie { RouteTrie(root: root.freeze(), staticRoutes: staticRoutes) }
 }
 
 /// A route that cannot be registered (bad template, duplicate).

@@ -19,7 +19,9 @@ final class ThreadIdentity: Sendable {
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
         let rc = pthread_key_create(&key) { pointer in
-            Unmanaged<ThreadIdentity>.fromOpaque(UnsafeRawPointer(pointer!)).release()
+            // pthread calls destructors only for non-NULL values.
+            guard let pointer else { return }
+            Unmanaged<ThreadIdentity>.fromOpaque(UnsafeRawPointer(pointer)).release()
         }
         precondition(rc == 0, "pthread_key_create failed: \(rc)")
         return key
