@@ -16,7 +16,18 @@ public struct WorkContext: Sendable {
     /// The request id (also in ``logger``'s metadata as `request-id`).
     public var requestID: String
     /// A logger whose metadata carries the request id and whatever else was attached.
-    public var logger: Logger
+    ///
+    /// The `request-id` is added when the logger is read, so a request that logs nothing
+    /// pays nothing for it.
+    public var logger: Logger {
+        get {
+            var logger = baseLogger
+            logger[metadataKey: "request-id"] = .string(requestID)
+            return logger
+        }
+        set { baseLogger = newValue }
+    }
+    private var baseLogger: Logger
     /// When the work must be finished; the database layer stops waiting and cancels queries
     /// at this instant. `nil` means no deadline.
     public var deadline: ContinuousClock.Instant?
@@ -38,9 +49,7 @@ public struct WorkContext: Sendable {
         cancellation: CancellationSignal = CancellationSignal()
     ) {
         self.requestID = requestID
-        var logger = logger
-        logger[metadataKey: "request-id"] = .string(requestID)
-        self.logger = logger
+        self.baseLogger = logger
         self.deadline = deadline
         self.cancellation = cancellation
         self.values = [:]
