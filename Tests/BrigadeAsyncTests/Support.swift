@@ -89,6 +89,14 @@ func testConfiguration(front: Int = 4, back: Int = 4, backQueue: Int = 100, asyn
     return configuration
 }
 
+/// Opens a raw TCP connection and sends `request`; close the returned channel to be a client
+/// that goes away while its request is pending.
+func openAndSend(_ request: String, port: Int) async throws -> any Channel {
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
+    try await channel.writeAndFlush(ByteBuffer(string: request)).get()
+    return channel
+}
+
 /// Opens a raw TCP connection, sends `request`, and closes it without reading: a client
 /// that goes away while its request is pending.
 func sendAndDisconnect(_ request: String, port: Int) async throws {

@@ -18,12 +18,14 @@ public final class BrigadeServer: Service, Sendable {
     /// The responder the connector calls; the in-process test client calls it directly.
     public let responder: any HTTPResponder
     private let logger: Logger
+    private let pending: PendingExchanges
 
     init(configuration: Configuration, frontPool: ThreadPool, executors: BackExecutors, pipeline: RequestPipeline, logger: Logger) {
         self.configuration = configuration
         self.frontPool = frontPool
         self.executors = executors
         self.logger = logger
+        self.pending = pipeline.runtime.pending
         let dispatcher = FrontDispatcher(pool: frontPool, pipeline: pipeline)
         self.responder = dispatcher
         self.http = HTTPServer(configuration: configuration.server, responder: dispatcher, logger: logger)
@@ -37,12 +39,25 @@ public final class BrigadeServer: Service, Sendable {
         try await http.start()
     }
 
-    /// Stops accepting and closes idle connections, lets the front pool and then the back
-    /// executors finish their work (up to `grace` each) while responses can still be
-    /// written, then closes the connections and the event loops. (Results that arrive
-    /// after the front pool stopped are rendered on a back thread.)
+    /// Asynchronous requests waiting for their results now.
+    public var pendingAsyncRequests: Int { pending.count }
+
+    /// Shuts down gracefully; nothing that was accepted is dropped without an answer:
+    /// 1. stops accepting and closes idle connections;
+    /// 2. lets pending asynchronous requests finish within `grace`, then ends the rest as
+    ///    if they timed out (their timeout result or callbacks apply, else `503` with
+    ///    `Retry-After`);
+    /// 3. lets the front pool and then the back executors finish their work (up to `grace`
+    ///    each) while responses can still be written;
+    /// 4. closes the connections and the event loops.
     public func shutdown(grace: Duration = .seconds(30)) async throws {
         await http.quiesce()
+        if !(await pending.waitUntilEmpty(timeout: grace)) {
+            let left = pending.all
+            logger.info("shutdown grace passed: ending pending asynchronous requests", metadata: ["count": "\(left.count)"])
+            for exchange in left { exchange.shutdownExpired() }
+            _ = await pending.waitUntilEmpty(timeout: .seconds(5))
+        }
         _ = await frontPool.shutdownGracefully(timeout: grace)
         await executors.shutdownGracefully(timeout: grace)
         try await http.shutdown()
@@ -52,6 +67,6 @@ public final class BrigadeServer: Service, Sendable {
     public func run() async throws {
         try await start()
         try? await gracefulShutdown()
-        try await shutdown()
+        try await shutdown(grace: configuration.shutdownGrace)
     }
 }

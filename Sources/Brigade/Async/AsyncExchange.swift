@@ -47,6 +47,7 @@ final class AsyncExchange: Sendable {
             $0.timer = timer
             $0.cancellation = registration
         }
+        runtime.pending.insert(self)
         source.start(self)
     }
 
@@ -80,10 +81,22 @@ final class AsyncExchange: Sendable {
     }
 
     private func timeoutFired() {
+        expire(reason: "request timed out after \(timeout)", orElse: AsyncRequestTimeoutError(timeout: timeout, route: route.template))
+    }
+
+    /// The server is shutting down and the grace period passed: the request ends as if it
+    /// timed out (its timeout result or callbacks apply), else with 503.
+    func shutdownExpired() {
+        expire(reason: "server shutting down", orElse: HTTPError.serviceUnavailable(detail: "the server is shutting down; try again shortly"))
+    }
+
+    /// The timeout path: cancel the work, run the source's timeout callbacks on a front
+    /// thread, and answer with what they produced or with `defaultError`.
+    private func expire(reason: String, orElse defaultError: any Error) {
         guard locked.withLock({ $0.machine.timeout() }) == .runTimeoutCallbacks else { return }
         disarm()
         // The result is no longer wanted: queued work is dropped, database calls stop.
-        request.context.cancellation.cancel(reason: "request timed out after \(timeout)")
+        request.context.cancellation.cancel(reason: reason)
         source.cancel(.timeout)
         runtime.resumeOnFront { [self] in
             let provided = source.timedOut()
@@ -91,7 +104,7 @@ final class AsyncExchange: Sendable {
                 _ = locked.machine.timeoutCallbacksFinished()
                 return locked.timeoutResult
             }
-            finish(kept ?? provided ?? .error(AsyncRequestTimeoutError(timeout: timeout, route: route.template)))
+            finish(kept ?? provided ?? .error(defaultError))
         }
     }
 
@@ -102,6 +115,7 @@ final class AsyncExchange: Sendable {
         runtime.resumeOnFront { [self] in
             source.finished()
             pipeline.afterCompletion(request, preHandled: preHandled, response: Response(status: .init(statusCode: 499, reasonPhrase: "Client Closed Request")), error: ClientDisconnectedError())
+            runtime.pending.remove(self)
         }
     }
 
@@ -121,5 +135,6 @@ final class AsyncExchange: Sendable {
         pipeline.complete(request, route: route, preHandled: preHandled, outcome: outcome, writer: writer) {
             self.source.finished()
         }
+        runtime.pending.remove(self)
     }
 }

@@ -9,6 +9,8 @@ struct AsyncRuntime: Sendable {
     /// `async.timeout`.
     let defaultTimeout: Duration
     let logger: Logger
+    /// The asynchronous requests waiting for their results.
+    let pending = PendingExchanges()
 
     /// Runs `body` on a front thread. A result that arrived belongs to a request the server
     /// accepted, so it is never refused for saturation: it queues beyond the front queue's

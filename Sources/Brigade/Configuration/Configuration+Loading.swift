@@ -86,6 +86,7 @@ extension Configuration {
                 rejectionPolicy: try keys.rejectionPolicy("back.rejection-policy") ?? back.rejectionPolicy),
             executors: executors,
             asyncTimeout: try keys.duration("async.timeout") ?? .seconds(30),
+            shutdownGrace: try keys.duration("server.shutdown-grace") ?? .seconds(30),
             logLevel: try keys.logLevel("log.level") ?? .info,
             reader: reader)
         try validate()

@@ -23,6 +23,9 @@ public struct Configuration: Sendable {
     /// `async.timeout`: how long an asynchronous result may take before the request answers
     /// 503 (unless the result has its own timeout). Default 30 s.
     public var asyncTimeout: Duration
+    /// `server.shutdown-grace`: on SIGTERM/SIGINT, how long pending requests may take to
+    /// finish before they are answered `503` (and the pools get as long to drain). Default 30 s.
+    public var shutdownGrace: Duration
     /// `log.level`: `trace`, `debug`, `info`, `notice`, `warning`, `error`, `critical`. Default `info`.
     public var logLevel: Logger.Level
     /// The reader the values came from, for an application's own keys (`database.url`, …).
@@ -95,6 +98,7 @@ public struct Configuration: Sendable {
         back: BackPool = BackPool(),
         executors: [String: BackPool] = [:],
         asyncTimeout: Duration = .seconds(30),
+        shutdownGrace: Duration = .seconds(30),
         logLevel: Logger.Level = .info,
         reader: ConfigReader = ConfigReader(provider: InMemoryProvider(values: [:]))
     ) {
@@ -103,6 +107,7 @@ public struct Configuration: Sendable {
         self.back = back
         self.executors = executors
         self.asyncTimeout = asyncTimeout
+        self.shutdownGrace = shutdownGrace
         self.logLevel = logLevel
         self.reader = reader
     }
