@@ -5,6 +5,7 @@ import NIOPosix
 /// library would not send (pipelined requests, oversized headers, garbage, chunked bodies)
 /// and for watching the connection close.
 public final class RawHTTPConnection: Sendable {
+    /// What the connection received so far.
     public struct Received: Sendable {
         /// Every byte received so far.
         public var bytes: [UInt8] = []
@@ -32,7 +33,9 @@ public final class RawHTTPConnection: Sendable {
         }
     }
 
+    /// The underlying NIO channel.
     public let channel: any Channel
+    /// The bytes received and whether the server closed the connection, observable.
     public let received: Watched<Received>
 
     private init(channel: any Channel, received: Watched<Received>) {
@@ -94,8 +97,11 @@ public final class RawHTTPConnection: Sendable {
 
 /// A response parsed minimally from raw bytes: status line, headers, `Content-Length` body.
 public struct RawResponse: Sendable, CustomStringConvertible {
+    /// The status code.
     public var status: Int
+    /// The headers, in order.
     public var headers: [(name: String, value: String)]
+    /// The body as text.
     public var body: String
 
     /// The first value of a header (case-insensitive name).

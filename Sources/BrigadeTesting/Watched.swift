@@ -23,6 +23,7 @@ public final class Watched<Value: Sendable>: Sendable {
 
     private let state: Mutex<State>
 
+    /// Starts watching `value`.
     public init(_ value: Value) { state = Mutex(State(value: value)) }
 
     /// The value now.
@@ -100,7 +101,9 @@ public final class Watched<Value: Sendable>: Sendable {
 
 /// A wait that did not see its condition in time.
 public struct TimedOut: Error, CustomStringConvertible {
+    /// What was awaited.
     public let what: String
+    /// How long it was awaited.
     public let after: Duration
     public var description: String { "timed out after \(after) waiting for \(what)" }
 }
