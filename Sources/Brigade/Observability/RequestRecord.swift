@@ -1,0 +1,50 @@
+import BrigadeHTTP
+import NIOHTTP1
+
+/// Where one request's time went, tier by tier: what the `Server-Timing` header and the
+/// access log report, and what the pool advisor learns from.
+///
+/// Every part is a sum over the request's life (a request that resumes on the front for
+/// rendering waits for a front thread twice: both waits are in ``frontQueue``).
+public struct RequestTimings: Sendable, Hashable {
+    /// Waiting for a front thread (`front-queue`).
+    public var frontQueue: Duration = .zero
+    /// Running on a front thread up to the handler's return: interceptors, binding, the
+    /// handler (`front`).
+    public var front: Duration = .zero
+    /// Waiting for a back thread (`back-queue`), for a `Callable` or `WebAsyncTask`.
+    public var backQueue: Duration = .zero
+    /// Running on a back thread (`back`).
+    public var back: Duration = .zero
+    /// Waiting for a `DeferredResult` or an `async` handler, holding no Brigade thread (`async`).
+    public var asyncWait: Duration = .zero
+    /// Rendering the result and writing the response on a front thread (`render`).
+    public var render: Duration = .zero
+    /// From the request's arrival to its response being handed to the connection (`total`).
+    public var total: Duration = .zero
+
+    /// Creates empty timings.
+    public init() {}
+}
+
+/// One finished request, as observers see it.
+public struct RequestRecord: Sendable {
+    /// The request id (`X-Request-Id`).
+    public var requestID: String
+    /// The method.
+    public var method: HTTPMethod
+    /// The request target as sent.
+    public var uri: String
+    /// The matched route's template (`/books/{id}`), `nil` when no route matched.
+    public var route: String?
+    /// The response status code; 499 when the client left before the answer.
+    public var status: Int
+    /// Where the time went.
+    public var timings: RequestTimings
+}
+
+/// Told about every request once it is answered (or its client left). Called on the thread
+/// that finished the request — usually a front thread — so it must be quick and must not block.
+protocol RequestObserver: Sendable {
+    func requestCompleted(_ record: RequestRecord)
+}
