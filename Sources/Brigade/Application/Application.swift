@@ -21,6 +21,7 @@ public struct Application: Sendable {
     private var controllers: [any Controller] = []
     private var interceptors: [any Interceptor] = []
     private var errorHandlers = ErrorHandlers()
+    private var managedPools: [any ManagedPool] = []
 
     /// Creates an application.
     /// - Parameters:
@@ -43,6 +44,19 @@ public struct Application: Sendable {
         interceptors.append(interceptor)
     }
 
+    /// Puts a pool the application uses — its database pool — under the server's management:
+    /// it is sampled for metrics, `/pools` advice and the watchdog, asked by `/ready` whether
+    /// it can serve, checked against the deployment at start (the connection budget), and
+    /// closed at shutdown once the executors that use it have drained.
+    ///
+    /// ```swift
+    /// let database = try PostgresPool(configuration: .init(keys: ConfigKeys(reader: configuration.reader)))
+    /// app.manage(database)
+    /// ```
+    public mutating func manage(_ pool: any ManagedPool) {
+        managedPools.append(pool)
+    }
+
     /// Handles errors of type `E` from any route (`@ControllerAdvice`), after the
     /// controller's own handlers.
     public mutating func onError<E: Error, R: ResponseGenerator>(_ type: E.Type, _ handler: @escaping @Sendable (E, Request) throws -> R) {
@@ -60,12 +74,25 @@ public struct Application: Sendable {
             controller.register(with: routes)
             for route in routes.routes() { try builder.add(route) }
         }
-        let front = try ThreadPool(configuration: configuration.front.poolConfiguration)
-        let executors = try BackExecutors(configuration: configuration)
+        let metrics = ServerMetrics()
+        let front = try ThreadPool(configuration: configuration.front.poolConfiguration, metrics: metrics.factory)
+        let executors = try BackExecutors(configuration: configuration, metrics: metrics.factory)
+        let requests = RequestStatistics(
+            factory: metrics.factory, frontBlockingThreshold: configuration.management.frontBlockingThreshold, logger: logger)
+        let pools: [any ManagedPool] = [front] + executors.all + managedPools
+        var names = Set<String>()
+        for pool in pools where !names.insert(pool.name).inserted {
+            throw ConfigurationError("two pools are named '\(pool.name)': executors, the front pool and managed pools need distinct names")
+        }
+        let monitor = PoolMonitor(
+            pools: pools, requests: requests, metrics: metrics,
+            settings: configuration.management, logger: logger)
         let runtime = AsyncRuntime(front: front, executors: executors, defaultTimeout: configuration.asyncTimeout, logger: logger)
         let pipeline = RequestPipeline(
             trie: builder.build(), interceptors: interceptors, errorHandlers: errorHandlers, logger: logger, runtime: runtime)
-        return BrigadeServer(configuration: configuration, frontPool: front, executors: executors, pipeline: pipeline, logger: logger)
+        return try BrigadeServer(
+            configuration: configuration, frontPool: front, executors: executors, pipeline: pipeline,
+            monitor: monitor, applicationPools: managedPools, logger: logger)
     }
 
     /// Serves until SIGTERM or SIGINT, then shuts down gracefully.

@@ -2,8 +2,10 @@ import BrigadeExecutors
 import BrigadeHTTP
 import Logging
 import ServiceLifecycle
+import Synchronization
 
-/// A running (or ready) application: the front pool, the request pipeline and the connector.
+/// A running (or ready) application: the front pool, the request pipeline, the connector and
+/// the management port.
 ///
 /// A swift-service-lifecycle `Service`: ``run()`` serves until graceful shutdown.
 public final class BrigadeServer: Service, Sendable {
@@ -15,42 +17,105 @@ public final class BrigadeServer: Service, Sendable {
     public let executors: BackExecutors
     /// The connector.
     public let http: HTTPServer
+    /// The management port's connector (metrics, health, pool advice, dashboard), when
+    /// `management.enabled`.
+    public let management: HTTPServer?
     /// The responder the connector calls; the in-process test client calls it directly.
     public let responder: any HTTPResponder
     private let logger: Logger
     private let pending: PendingExchanges
+    let monitor: PoolMonitor
+    /// The pools the application asked the server to manage (closed at shutdown).
+    private let applicationPools: [any ManagedPool]
+    /// Runs management requests and start-up checks, never the application's work.
+    private let managementPool: ThreadPool
+    private let stopping = StopFlag()
 
-    init(configuration: Configuration, frontPool: ThreadPool, executors: BackExecutors, pipeline: RequestPipeline, logger: Logger) {
+    /// Set once shutdown begins; read by `/ready`.
+    private final class StopFlag: Sendable {
+        private let value = Atomic(false)
+        var isSet: Bool { value.load(ordering: .relaxed) }
+        func set() { value.store(true, ordering: .relaxed) }
+    }
+
+    init(
+        configuration: Configuration, frontPool: ThreadPool, executors: BackExecutors, pipeline: RequestPipeline,
+        monitor: PoolMonitor, applicationPools: [any ManagedPool], logger: Logger
+    ) throws(ConfigurationError) {
         self.configuration = configuration
         self.frontPool = frontPool
         self.executors = executors
         self.logger = logger
         self.pending = pipeline.runtime.pending
+        self.monitor = monitor
+        self.applicationPools = applicationPools
         let dispatcher = FrontDispatcher(pool: frontPool, pipeline: pipeline)
         self.responder = dispatcher
         self.http = HTTPServer(configuration: configuration.server, responder: dispatcher, logger: logger)
+        self.managementPool = try ThreadPool(configuration: .init(
+            name: "management", tier: .back("management"), coreThreads: 0, maxThreads: 2, queueCapacity: 64,
+            keepAlive: .seconds(30), batchScheduling: false))
+        if configuration.management.enabled {
+            var settings = configuration.server
+            settings.host = configuration.management.host
+            settings.port = configuration.management.port ?? (configuration.server.port == 0 ? 0 : configuration.server.port + 1)
+            settings.eventLoops = 1
+            settings.maxConnections = 64
+            let stopping = self.stopping
+            let responder = ManagementResponder(
+                pool: managementPool, monitor: monitor, settings: configuration.management,
+                stopping: { stopping.isSet })
+            self.management = HTTPServer(configuration: settings, responder: responder, logger: logger)
+        } else {
+            self.management = nil
+        }
+        let pending = self.pending
+        let http = self.http
+        monitor.metrics.attach(.init(
+            pendingAsync: { pending.count }, completedAsync: { pending.completed }, timedOutAsync: { pending.timedOut },
+            openConnections: { http.openConnections }))
     }
 
     /// The bound port once started.
     public var port: Int? { http.port }
 
-    /// Starts listening. Returns once the socket is bound.
+    /// The management port once started, when enabled.
+    public var managementPort: Int? { management?.port }
+
+    /// Starts listening, then the management port, then the pools' start-up checks (the
+    /// database connection budget) and the monitor. Returns once the sockets are bound.
     public func start() async throws {
         try await http.start()
+        do {
+            try await management?.start()
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        let facts = StartupFacts(
+            instances: configuration.instances, backThreads: executors.all.reduce(0) { $0 + $1.configuration.maxThreads })
+        let logger = self.logger
+        for pool in applicationPools {
+            // Blocking (a query): on the management pool, never on a Swift concurrency thread.
+            await offload { pool.startupChecks(facts, logger: logger) }
+        }
+        monitor.start()
     }
 
     /// Asynchronous requests waiting for their results now.
     public var pendingAsyncRequests: Int { pending.count }
 
     /// Shuts down gracefully; nothing that was accepted is dropped without an answer:
-    /// 1. stops accepting and closes idle connections;
+    /// 1. stops accepting and closes idle connections; `/ready` answers 503 from now on;
     /// 2. lets pending asynchronous requests finish within `grace`, then ends the rest as
     ///    if they timed out (their timeout result or callbacks apply, else `503` with
     ///    `Retry-After`);
     /// 3. lets the front pool and then the back executors finish their work (up to `grace`
     ///    each) while responses can still be written;
-    /// 4. closes the connections and the event loops.
+    /// 4. closes the pools the application asked the server to manage (the database pool);
+    /// 5. closes the connections, the management port and the event loops.
     public func shutdown(grace: Duration = .seconds(30)) async throws {
+        stopping.set()
         await http.quiesce()
         if !(await pending.waitUntilEmpty(timeout: grace)) {
             let left = pending.all
@@ -60,7 +125,11 @@ public final class BrigadeServer: Service, Sendable {
         }
         _ = await frontPool.shutdownGracefully(timeout: grace)
         await executors.shutdownGracefully(timeout: grace)
+        for pool in applicationPools { await pool.close() }
+        monitor.stop()
         try await http.shutdown()
+        try? await management?.shutdown()
+        _ = await managementPool.shutdownGracefully(timeout: .seconds(5))
     }
 
     /// Starts and serves until graceful shutdown, then shuts down.
@@ -68,5 +137,20 @@ public final class BrigadeServer: Service, Sendable {
         try await start()
         try? await gracefulShutdown()
         try await shutdown(grace: configuration.shutdownGrace)
+    }
+
+    /// Runs blocking `body` on the management pool and waits for it without blocking the caller.
+    private func offload(_ body: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            do {
+                try managementPool.execute(onDiscard: { _ in continuation.resume() }) {
+                    body()
+                    continuation.resume()
+                }
+            } catch {
+                body()
+                continuation.resume()
+            }
+        }
     }
 }

@@ -81,6 +81,7 @@ final class AsyncExchange: Sendable {
     }
 
     private func timeoutFired() {
+        runtime.pending.recordTimeout()
         expire(reason: "request timed out after \(timeout)", orElse: AsyncRequestTimeoutError(timeout: timeout, route: route.template))
     }
 

@@ -15,6 +15,16 @@ final class PendingExchanges: Sendable {
     }
 
     private let state = Mutex(State())
+    private let completedCount = Atomic<Int>(0)
+    private let timedOutCount = Atomic<Int>(0)
+
+    /// Asynchronous requests that ended (answered, timed out or abandoned by their client).
+    var completed: Int { completedCount.load(ordering: .relaxed) }
+    /// Asynchronous requests that timed out.
+    var timedOut: Int { timedOutCount.load(ordering: .relaxed) }
+
+    /// Counts a request whose timeout fired before its result.
+    func recordTimeout() { timedOutCount.add(1, ordering: .relaxed) }
 
     /// Requests waiting now.
     var count: Int { state.withLock { $0.exchanges.count } }
@@ -25,7 +35,9 @@ final class PendingExchanges: Sendable {
 
     func remove(_ exchange: AsyncExchange) {
         let waiters = state.withLock { state -> [Waiter] in
-            guard state.exchanges.removeValue(forKey: ObjectIdentifier(exchange)) != nil, state.exchanges.isEmpty else { return [] }
+            guard state.exchanges.removeValue(forKey: ObjectIdentifier(exchange)) != nil else { return [] }
+            completedCount.add(1, ordering: .relaxed)
+            guard state.exchanges.isEmpty else { return [] }
             defer { state.waiters.removeAll() }
             return state.waiters
         }

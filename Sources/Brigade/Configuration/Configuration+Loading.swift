@@ -89,6 +89,8 @@ extension Configuration {
             shutdownGrace: try keys.duration("server.shutdown-grace") ?? .seconds(30),
             logLevel: try keys.logLevel("log.level") ?? .info,
             reader: reader)
+        management = try Management(keys: keys)
+        instances = try keys.int("instances") ?? 1
         try validate()
     }
 }

@@ -30,6 +30,11 @@ public struct Configuration: Sendable {
     public var logLevel: Logger.Level
     /// The reader the values came from, for an application's own keys (`database.url`, …).
     public var reader: ConfigReader
+    /// The management port and what it serves: `management.*` keys.
+    public var management = Management()
+    /// `instances`: how many copies of the application share the database; the start-up
+    /// check multiplies `database.max-size` by it. Default 1.
+    public var instances = 1
 
     /// The front pool, sized like Tomcat's connector.
     public struct FrontPool: Sendable, Hashable {
@@ -125,6 +130,8 @@ public struct Configuration: Sendable {
         if front.minSpareThreads < 0 { throw ConfigurationError("front.min-spare-threads must not be negative, got \(front.minSpareThreads)") }
         if front.acceptQueue < 0 { throw ConfigurationError("front.accept-queue must not be negative, got \(front.acceptQueue)") }
         if asyncTimeout <= .zero { throw ConfigurationError("async.timeout must be positive") }
+        try management.validate()
+        if instances < 1 { throw ConfigurationError("instances must be at least 1, got \(instances)") }
         for (prefix, pool) in [("back", back)] + executors.sorted(by: { $0.key < $1.key }).map({ ("executors.\($0.key)", $0.value) }) {
             if pool.maxThreads < 1 { throw ConfigurationError("\(prefix).max-threads must be at least 1, got \(pool.maxThreads)") }
             if pool.coreThreads < 0 { throw ConfigurationError("\(prefix).core-threads must not be negative, got \(pool.coreThreads)") }

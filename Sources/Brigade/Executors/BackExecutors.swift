@@ -1,4 +1,5 @@
 import BrigadeExecutors
+import CoreMetrics
 
 /// The back tier: the default executor and the named ones (bulkheads), each a bounded
 /// ``ThreadPool`` whose threads report ``ThreadTier/back(_:)``.
@@ -7,11 +8,11 @@ public final class BackExecutors: Sendable {
     public let defaultExecutor: ThreadPool
     private let named: [String: ThreadPool]
 
-    init(configuration: Configuration) throws(ConfigurationError) {
-        defaultExecutor = try ThreadPool(configuration: configuration.back.poolConfiguration(name: "back", tier: .back("default")))
+    init(configuration: Configuration, metrics: (any MetricsFactory)? = nil) throws(ConfigurationError) {
+        defaultExecutor = try ThreadPool(configuration: configuration.back.poolConfiguration(name: "back", tier: .back("default")), metrics: metrics)
         var named: [String: ThreadPool] = [:]
         for (name, settings) in configuration.executors {
-            named[name] = try ThreadPool(configuration: settings.poolConfiguration(name: name, tier: .back(name)))
+            named[name] = try ThreadPool(configuration: settings.poolConfiguration(name: name, tier: .back(name)), metrics: metrics)
         }
         self.named = named
     }

@@ -34,6 +34,9 @@ public struct WorkContext: Sendable {
     /// Signalled when the work's result is no longer wanted (the request timed out, the
     /// client went away); long operations stop at the next opportunity.
     public var cancellation: CancellationSignal
+    /// What the work is, in starvation reports and pool advice: the route (`GET /books/{id}`)
+    /// once the request is routed. Threads that run the work report it while they do.
+    public var activity: String?
     private var values: [ObjectIdentifier: any Sendable]
 
     /// Creates a context.

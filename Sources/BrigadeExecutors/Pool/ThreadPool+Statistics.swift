@@ -29,5 +29,10 @@ extension ThreadPool {
         public var totalQueueWaitNanoseconds: UInt64
         /// Sum of the time tasks ran, in nanoseconds.
         public var totalServiceNanoseconds: UInt64
+        /// Every started task's wait from submission to start, handed straight to an idle
+        /// thread or queued.
+        public var queueWait: LatencyHistogram
+        /// Every finished task's run time.
+        public var service: LatencyHistogram
     }
 }

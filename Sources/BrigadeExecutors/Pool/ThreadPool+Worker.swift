@@ -6,12 +6,13 @@ import Musl
 import Darwin
 #endif
 import DequeModule
+import CoreMetrics
 
 extension ThreadPool {
     /// Starts the OS thread for a worker counted by `reserveThreadLocked()`.
     /// - Parameter first: The task it runs before looking at the queue (counted active).
     func startThread(_ worker: Worker, first: Job?) {
-        let identity = ThreadIdentity(tier: tier, name: "\(name)-\(worker.number)")
+        let identity = ThreadIdentity(tier: tier, name: worker.activity.threadName, activity: worker.activity)
         let batch = batchScheduling
         Self.detachThread { [self] in
             ThreadIdentity.set(identity)
@@ -34,12 +35,20 @@ extension ThreadPool {
         while true {
             if let current = job {
                 let started = monotonicNanoseconds()
+                let waited = started >= current.enqueuedAt ? started - current.enqueuedAt : 0
+                worker.activity.begin(at: started, label: current.context?.activity)
                 run(current)
+                worker.activity.end()
                 let elapsed = monotonicNanoseconds() &- started
+                if let timers {
+                    timers.queueWait.recordNanoseconds(Int64(clamping: waited))
+                    timers.service.recordNanoseconds(Int64(clamping: elapsed))
+                }
                 lock.lock()
                 core.completed += 1
                 core.active -= 1
-                core.serviceNanos &+= elapsed
+                core.queueWait.record(nanoseconds: waited)
+                core.service.record(nanoseconds: elapsed)
             } else {
                 lock.lock()
             }
@@ -49,6 +58,7 @@ extension ThreadPool {
             job = nextJobLocked(worker)
             if job == nil {
                 core.threads -= 1
+                core.workers[worker.number] = nil
                 if core.threads == 0, core.runState == .shuttingDown { terminated.broadcast() }
                 lock.unlock()
                 return
@@ -83,7 +93,6 @@ extension ThreadPool {
                     continue
                 }
                 core.active += 1
-                core.queueWaitNanos &+= monotonicNanoseconds() &- next.enqueuedAt
                 return next
             }
             expired = parkLocked(worker)

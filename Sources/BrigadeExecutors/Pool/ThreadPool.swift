@@ -1,4 +1,5 @@
 import DequeModule
+import CoreMetrics
 
 /// A bounded pool of OS threads: the front pool and every back executor are one of these.
 ///
@@ -48,15 +49,18 @@ public final class ThreadPool: @unchecked Sendable {
         // `wake` is a condition variable, thread-safe by itself; `number` never changes.
         let wake: PThreadLock.Condition
         let number: Int
+        /// What the thread runs now, for ``ThreadPool/runningTasks()``.
+        let activity: TaskActivity
         /// A task given to this thread while it was parked; the giver counted it active.
         var handoff: Job?
         /// Whether the thread is in `Core.idle`. Whoever takes it out clears this, so a thread
         /// woken for any reason can tell whether it may still be chosen.
         var parked = false
 
-        init(lock: PThreadLock, number: Int) {
+        init(lock: PThreadLock, number: Int, threadName: String) {
             wake = PThreadLock.Condition(lock)
             self.number = number
+            self.activity = TaskActivity(threadName: threadName)
         }
     }
 
@@ -75,8 +79,18 @@ public final class ThreadPool: @unchecked Sendable {
         var cancelled = 0
         var nextJobID: UInt64 = 0
         var nextThreadNumber = 0
-        var queueWaitNanos: UInt64 = 0
-        var serviceNanos: UInt64 = 0
+        /// Every task's wait from submission to start (a hand-off to an idle thread too).
+        var queueWait = LatencyHistogram()
+        /// Every task's run time.
+        var service = LatencyHistogram()
+        /// Every thread alive, by number.
+        var workers: [Int: Worker] = [:]
+    }
+
+    /// swift-metrics timers fed with every task's queue wait and service time.
+    struct TaskTimers: Sendable {
+        let queueWait: CoreMetrics.Timer
+        let service: CoreMetrics.Timer
     }
 
     let lock = PThreadLock()
@@ -88,13 +102,25 @@ public final class ThreadPool: @unchecked Sendable {
     let batchScheduling: Bool
     /// The pool's name (also the prefix of its threads' names).
     public let name: String
+    /// Set when the pool was made with a metrics factory; fixed.
+    let timers: TaskTimers?
 
     /// Creates the pool and starts its core threads.
-    /// - Parameter configuration: Sizes and policies; validated here.
+    /// - Parameters:
+    ///   - configuration: Sizes and policies; validated here.
+    ///   - metrics: Where to record every task's queue wait and service time, as the
+    ///     swift-metrics timers `brigade_pool_queue_wait_seconds` and
+    ///     `brigade_pool_service_seconds` with the dimension `pool`; `nil` records nothing
+    ///     beyond ``statistics``.
     /// - Throws: ``ConfigurationError`` when a value is invalid.
-    public init(configuration: Configuration) throws(ConfigurationError) {
+    public init(configuration: Configuration, metrics: (any MetricsFactory)? = nil) throws(ConfigurationError) {
         try configuration.validate()
         self.name = configuration.name
+        self.timers = metrics.map { factory in
+            TaskTimers(
+                queueWait: CoreMetrics.Timer(label: "brigade_pool_queue_wait_seconds", dimensions: [("pool", configuration.name)], factory: factory),
+                service: CoreMetrics.Timer(label: "brigade_pool_service_seconds", dimensions: [("pool", configuration.name)], factory: factory))
+        }
         self.tier = configuration.tier
         self.batchScheduling = configuration.batchScheduling
         self.core = Core(configuration: configuration)
@@ -206,7 +232,8 @@ public final class ThreadPool: @unchecked Sendable {
                 queued: core.queue.count, completed: core.completed, rejected: core.rejected,
                 cancelled: core.cancelled, coreThreads: core.configuration.coreThreads,
                 maxThreads: core.configuration.maxThreads, queueCapacity: core.configuration.queueCapacity,
-                totalQueueWaitNanoseconds: core.queueWaitNanos, totalServiceNanoseconds: core.serviceNanos)
+                totalQueueWaitNanoseconds: core.queueWait.sumNanoseconds, totalServiceNanoseconds: core.service.sumNanoseconds,
+                queueWait: core.queueWait, service: core.service)
         }
     }
 
@@ -265,7 +292,8 @@ public final class ThreadPool: @unchecked Sendable {
         core.threads += 1
         core.largest = max(core.largest, core.threads)
         core.nextThreadNumber += 1
-        let worker = Worker(lock: lock, number: core.nextThreadNumber)
+        let worker = Worker(lock: lock, number: core.nextThreadNumber, threadName: "\(name)-\(core.nextThreadNumber)")
+        core.workers[worker.number] = worker
         if parked {
             worker.parked = true
             core.idle.insert(worker, at: 0)

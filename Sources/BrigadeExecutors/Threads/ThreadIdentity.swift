@@ -10,10 +10,13 @@ import Darwin
 final class ThreadIdentity: Sendable {
     let tier: ThreadTier
     let name: String
+    /// What the thread is running, for a pool thread.
+    let activity: TaskActivity?
 
-    init(tier: ThreadTier, name: String) {
+    init(tier: ThreadTier, name: String, activity: TaskActivity? = nil) {
         self.tier = tier
         self.name = name
+        self.activity = activity
     }
 
     private static let key: pthread_key_t = {

@@ -117,7 +117,7 @@ extension PostgresPool {
 
     // MARK: releasing
 
-    func release(_ lease: Lease) {
+    func release(_ lease: Lease, heldSince leasedAt: UInt64) {
         lastSlot.set(lease.slot)
         let connection = lease.pooled.connection
         connection.leaseDeadline = nil
@@ -126,7 +126,12 @@ extension PostgresPool {
             // The caller left a transaction open (a raw BEGIN): roll it back before reuse.
             broken = (try? connection.executeScript("ROLLBACK", deadline: .now + configuration.validationTimeout)) == nil
         }
-        let followup = update { machine, now in machine.released(lease.slot, broken: broken, now: now) }
+        let held = monotonicNow() &- leasedAt
+        let now = ContinuousClock.now
+        let followup = state.withLock { locked in
+            locked.counters.hold.record(nanoseconds: held)
+            return Self.resolve(locked.machine.released(lease.slot, broken: broken, now: now), in: &locked)
+        }
         run(followup)
     }
 }

@@ -26,6 +26,10 @@ extension PostgresPool {
         public var closed: Int
         /// Leases reported as possible leaks.
         public var leaksDetected: Int
+        /// Every acquisition's wait for a connection.
+        public var acquireWait: LatencyHistogram
+        /// How long every returned connection was held.
+        public var hold: LatencyHistogram
 
         /// The mean acquisition time, or zero before the first.
         public var meanAcquireTime: Duration {

@@ -40,11 +40,14 @@ public final class PostgresPool: Sendable {
         var created = 0
         var closed = 0
         var leaks = 0
+        var acquireWait = LatencyHistogram()
+        var hold = LatencyHistogram()
 
         mutating func recordAcquired(nanoseconds: UInt64) {
             acquired += 1
             acquireNanos &+= nanoseconds
             maxAcquireNanos = max(maxAcquireNanos, nanoseconds)
+            acquireWait.record(nanoseconds: nanoseconds)
         }
     }
 
@@ -125,7 +128,8 @@ public final class PostgresPool: Sendable {
             thread: needsThreadName ? ThreadTier.currentThreadName : "-", fileID: fileID, line: line, function: function)
         let lease = try acquire(deadline: deadline, site: site)
         lease.pooled.connection.leaseDeadline = deadline
-        defer { release(lease) }
+        let leasedAt = monotonicNow()
+        defer { release(lease, heldSince: leasedAt) }
         return try body(lease.pooled.connection)
     }
 
@@ -204,7 +208,8 @@ public final class PostgresPool: Sendable {
                 connecting: locked.machine.connectingCount, waiting: locked.machine.waiters.count,
                 acquired: locked.counters.acquired, totalAcquireNanoseconds: locked.counters.acquireNanos,
                 maxAcquireNanoseconds: locked.counters.maxAcquireNanos, timeouts: locked.counters.timeouts,
-                created: locked.counters.created, closed: locked.counters.closed, leaksDetected: locked.counters.leaks)
+                created: locked.counters.created, closed: locked.counters.closed, leaksDetected: locked.counters.leaks,
+                acquireWait: locked.counters.acquireWait, hold: locked.counters.hold)
         }
     }
 

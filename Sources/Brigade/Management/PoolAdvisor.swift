@@ -1,0 +1,193 @@
+import BrigadeExecutors
+import Foundation
+
+/// Turns the monitor's window into ``PoolsReport``: per pool the measured arrival rate λ,
+/// service time S, queue wait W and utilisation, and a size from Little's law.
+///
+/// Little's law says the mean number of tasks in a pool — waiting or running — is
+/// L = λ·(W + S). Threads enough for all of them, L, means nothing waits; when nothing waits
+/// (W ≈ 0) that is the textbook λ·S. Counting the wait matters when the pool is too small:
+/// then the measured λ is the pool's own throughput, capped by its size, but the work that
+/// queued (W) shows the demand it could not meet. Work refused outright adds its rate × S.
+/// The recommendation is L × (1 + headroom), rounded up.
+struct PoolAdvisor {
+    let settings: Configuration.Management
+    /// Database pools wait on; the warnings name their keys.
+    let now: UInt64
+
+    func report(_ view: PoolMonitor.View, pools: [any ManagedPool], blocking: [RequestStatistics.BlockingRoute], includeHistory: Bool) -> PoolsReport {
+        var reports: [PoolReport] = []
+        for pool in pools {
+            let window = view.windows[pool.name] ?? []
+            let history = view.histories[pool.name] ?? []
+            guard let last = window.last ?? Optional(pool.snapshot()) else { continue }
+            let measured = measure(window, history: history)
+            let recommended = measured.flatMap { recommend($0, kind: pool.kind) }
+            reports.append(PoolReport(
+                name: pool.name, kind: pool.kind, sizeKey: Self.sizeKey(pool), size: last.size, active: last.active,
+                queued: last.queued, coreSize: last.coreSize, maxSize: last.maxSize, queueCapacity: last.queueCapacity,
+                completed: last.completed, rejected: last.rejected, window: measured, recommendedSize: recommended,
+                advice: advice(pool, last: last, window: measured, recommended: recommended),
+                running: pool.runningTasks().prefix(5).map {
+                    RunningReport(label: $0.label, thread: $0.thread, runningMs: RequestStatistics.milliseconds($0.runningFor))
+                },
+                history: includeHistory ? Self.history(history, now: now) : nil))
+        }
+        let routes = routeReports(view)
+        return PoolsReport(
+            windowSeconds: Self.round(Double(settings.adviceWindow.totalNanoseconds) / 1e9),
+            pools: reports, routes: routes,
+            warnings: warnings(reports, routes: routes, blocking: blocking, view: view),
+            starvation: view.events.reversed().map { event in
+                StarvationReport(
+                    pool: event.pool, startedSecondsAgo: Self.seconds(now &- event.since),
+                    lastedSeconds: Self.seconds((event.ended ?? now) &- event.since), ongoing: event.ended == nil,
+                    heldBy: PoolMonitor.summarize(event.holders))
+            })
+    }
+
+    // MARK: measuring
+
+    func measure(_ window: [PoolSnapshot], history: [PoolMonitor.Sample]) -> WindowReport? {
+        guard let first = window.first, let last = window.last, window.count >= 2,
+              last.takenAtNanoseconds > first.takenAtNanoseconds else { return nil }
+        let seconds = Double(last.takenAtNanoseconds - first.takenAtNanoseconds) / 1e9
+        let completed = last.completed &- first.completed
+        let rejected = last.rejected &- first.rejected
+        let waits = last.queueWait.subtracting(first.queueWait)
+        let service = last.service.subtracting(first.service)
+        let serviceSeconds = Double(service.sumNanoseconds) / 1e9
+        let waitSeconds = Double(waits.sumNanoseconds) / 1e9
+        let inWindow = history.filter { $0.at >= first.takenAtNanoseconds }
+        let saturated = inWindow.isEmpty ? 0 : Double(inWindow.filter(\.saturated).count) / Double(inWindow.count)
+        let meanService = service.count == 0 ? 0 : serviceSeconds / Double(service.count)
+        let concurrency = (waitSeconds + serviceSeconds) / seconds + Double(rejected) / seconds * meanService
+        return WindowReport(
+            seconds: Self.round(seconds),
+            arrivalRate: Self.round(Double(completed + rejected) / seconds),
+            throughput: Self.round(Double(completed) / seconds),
+            rejected: rejected,
+            serviceTimeMs: Self.round(meanService * 1000),
+            queueWaitMs: Percentiles(
+                p50: RequestStatistics.milliseconds(waits.percentile(0.5)),
+                p95: RequestStatistics.milliseconds(waits.percentile(0.95)),
+                p99: RequestStatistics.milliseconds(waits.percentile(0.99))),
+            meanQueueWaitMs: RequestStatistics.milliseconds(waits.mean),
+            utilisation: Self.round(min(1, serviceSeconds / (seconds * Double(max(1, last.maxSize))))),
+            saturatedFraction: Self.round(saturated),
+            meanConcurrency: Self.round(concurrency))
+    }
+
+    /// L × (1 + headroom), at least 1 (2 for the front pool, which also renders); `nil` when
+    /// the window saw no work.
+    func recommend(_ window: WindowReport, kind: PoolKind) -> Int? {
+        guard window.arrivalRate > 0 else { return nil }
+        let size = Int((window.meanConcurrency * (1 + settings.headroom)).rounded(.up))
+        return max(kind == .front ? 2 : 1, size)
+    }
+
+    private func advice(_ pool: any ManagedPool, last: PoolSnapshot, window: WindowReport?, recommended: Int?) -> String {
+        guard let window else { return "measuring: advice after two samples" }
+        guard let recommended else { return "no work in the last \(Self.format(window.seconds)) s: nothing to size" }
+        let law = "λ \(Self.format(window.arrivalRate))/s × (W \(Self.format(window.meanQueueWaitMs)) ms + S \(Self.format(window.serviceTimeMs)) ms) = L \(Self.format(window.meanConcurrency))"
+        let verdict: String
+        if recommended > last.maxSize {
+            verdict = "too small: raise \(Self.sizeKey(pool)) from \(last.maxSize) to \(recommended)"
+        } else if recommended * 2 < last.maxSize, last.maxSize > 4 {
+            verdict = "larger than needed: \(Self.sizeKey(pool)) \(recommended) would do (now \(last.maxSize))"
+        } else {
+            verdict = "well sized (\(Self.sizeKey(pool)) \(last.maxSize); \(recommended) needed)"
+        }
+        return "\(law) → \(recommended) with \(Int(settings.headroom * 100)) % headroom: \(verdict)"
+    }
+
+    // MARK: warnings
+
+    private func warnings(_ pools: [PoolReport], routes: [RouteReport], blocking: [RequestStatistics.BlockingRoute], view: PoolMonitor.View) -> [String] {
+        var warnings: [String] = []
+        let windowText = "the last \(Self.format(Double(settings.adviceWindow.totalNanoseconds) / 1e9)) s"
+        let front = pools.first { $0.kind == .front }
+        let backs = pools.filter { $0.kind == .back }
+        let database = pools.first { $0.kind == .database }
+
+        if let front, let frontWindow = front.window, frontWindow.saturatedFraction >= 0.2 {
+            let backUse = backs.compactMap(\.window?.utilisation).max() ?? 0
+            if backUse < 0.5, let heaviest = routes.first(where: { $0.frontMs > 0 }) {
+                warnings.append(
+                    "front pool saturated \(Self.percent(frontWindow.saturatedFraction)) of \(windowText) while back pool idle (\(Self.percent(backUse)) busy): return a Callable from \(heaviest.route)")
+            }
+        }
+        for back in backs {
+            guard let window = back.window, let database, let databaseWindow = database.window else { continue }
+            let waits = databaseWindow.queueWaitMs.p95 >= 5 || databaseWindow.saturatedFraction >= 0.2 || databaseWindow.rejected > 0
+            if waits, window.utilisation >= 0.5 {
+                warnings.append(
+                    "\(back.name) pool waits on the database pool (connection wait p95 \(Self.format(databaseWindow.queueWaitMs.p95)) ms, \(databaseWindow.rejected) timeouts): raise database.max-size or lower \(back.sizeKey)")
+            }
+        }
+        for pool in pools {
+            guard let window = pool.window else { continue }
+            if window.rejected > 0 {
+                let what = pool.kind == .database ? "acquisitions timed out" : "requests were refused with 503"
+                let fix = pool.recommendedSize.map { "raise \(pool.sizeKey) to \($0)" } ?? "raise \(pool.sizeKey)"
+                warnings.append("\(pool.name) pool: \(window.rejected) \(what) in \(windowText): \(fix)")
+            } else if let recommended = pool.recommendedSize, recommended > pool.maxSize, window.saturatedFraction > 0.1 {
+                warnings.append(
+                    "\(pool.name) pool saturated \(Self.percent(window.saturatedFraction)) of \(windowText): raise \(pool.sizeKey) from \(pool.maxSize) to \(recommended)")
+            }
+        }
+        for route in blocking.prefix(5) {
+            warnings.append(
+                "\(route.route) held a front thread for up to \(Self.format(RequestStatistics.milliseconds(route.longest))) ms (\(route.occurrences)×): return a Callable or WebAsyncTask from it")
+        }
+        for event in view.events where event.ended == nil {
+            warnings.append(
+                "\(event.pool) pool saturated for \(Self.format(Self.seconds(now &- event.since))) s, held by \(PoolMonitor.summarize(event.holders))")
+        }
+        return warnings
+    }
+
+    // MARK: routes
+
+    private func routeReports(_ view: PoolMonitor.View) -> [RouteReport] {
+        guard let first = view.routes.first, let last = view.routes.last, last.at > first.at else { return [] }
+        let seconds = Double(last.at - first.at) / 1e9
+        var reports: [RouteReport] = []
+        for (key, totals) in last.totals {
+            let delta = totals.subtracting(first.totals[key] ?? .init())
+            guard delta.count > 0 else { continue }
+            let count = Double(delta.count)
+            reports.append(RouteReport(
+                route: key.description, requests: delta.count, ratePerSecond: Self.round(count / seconds),
+                frontMs: Self.round(Double(delta.frontNanos) / count / 1e6), backMs: Self.round(Double(delta.backNanos) / count / 1e6),
+                waitMs: Self.round(Double(delta.waitNanos) / count / 1e6), totalMs: Self.round(Double(delta.totalNanos) / count / 1e6)))
+        }
+        // The heaviest users of front threads first: their share is rate × front time.
+        return reports.sorted { $0.ratePerSecond * $0.frontMs > $1.ratePerSecond * $1.frontMs }
+    }
+
+    // MARK: helpers
+
+    static func sizeKey(_ pool: any ManagedPool) -> String {
+        switch (pool.kind, pool.name) {
+        case (.front, _): "front.max-threads"
+        case (.database, _): "database.max-size"
+        case (.back, "back"): "back.max-threads"
+        case (.back, let name): "executors.\(name).max-threads"
+        }
+    }
+
+    static func history(_ samples: [PoolMonitor.Sample], now: UInt64) -> HistoryReport {
+        HistoryReport(
+            secondsAgo: samples.map { seconds(now &- $0.at) }, size: samples.map(\.size), active: samples.map(\.active),
+            queued: samples.map(\.queued), maxSize: samples.map(\.maxSize), rejected: samples.map(\.rejected),
+            waitP99Ms: samples.map { RequestStatistics.milliseconds($0.waitP99) }, saturated: samples.map(\.saturated))
+    }
+
+    static func seconds(_ nanoseconds: UInt64) -> Double { round(Double(nanoseconds) / 1e9) }
+    static func round(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+    static func percent(_ fraction: Double) -> String { "\(Int((fraction * 100).rounded())) %" }
+    static func format(_ value: Double) -> String {
+        value >= 100 ? String(Int(value.rounded())) : String(format: "%.1f", value)
+    }
+}

@@ -1,0 +1,112 @@
+import BrigadeExecutors
+
+/// `GET /pools`: every pool's state, its measurements over the advice window, a recommended
+/// size and the warnings — the JSON the dashboard draws.
+struct PoolsReport: Encodable, Sendable {
+    /// The advice window, in seconds.
+    var windowSeconds: Double
+    var pools: [PoolReport]
+    /// The routes seen in the window, the heaviest front users first.
+    var routes: [RouteReport]
+    /// Plain-language problems and what to do about them.
+    var warnings: [String]
+    /// Saturation episodes the watchdog reported, the latest first.
+    var starvation: [StarvationReport]
+}
+
+/// One pool in ``PoolsReport``.
+struct PoolReport: Encodable, Sendable {
+    var name: String
+    var kind: PoolKind
+    /// The configuration key that sizes it (`back.max-threads`).
+    var sizeKey: String
+    var size: Int
+    var active: Int
+    var queued: Int
+    var coreSize: Int
+    var maxSize: Int
+    var queueCapacity: Int?
+    var completed: UInt64
+    var rejected: UInt64
+    /// Measurements over the window; `nil` until two samples exist.
+    var window: WindowReport?
+    /// Little's law's size for the window's load, with headroom; `nil` without traffic.
+    var recommendedSize: Int?
+    /// How the recommendation was reached, in words.
+    var advice: String
+    /// The longest-running tasks now.
+    var running: [RunningReport]
+    /// The history, when asked for (`?history=1`).
+    var history: HistoryReport?
+}
+
+/// A pool's measurements over the advice window.
+struct WindowReport: Encodable, Sendable {
+    var seconds: Double
+    /// Work offered per second: started or refused (λ).
+    var arrivalRate: Double
+    /// Work finished per second.
+    var throughput: Double
+    /// Work refused in the window.
+    var rejected: UInt64
+    /// Mean time a task ran (a connection was held), in ms (S).
+    var serviceTimeMs: Double
+    /// Queue wait percentiles, in ms (an upper bound within 25 %).
+    var queueWaitMs: Percentiles
+    /// Mean queue wait, in ms (W).
+    var meanQueueWaitMs: Double
+    /// Busy time over capacity (max size × window).
+    var utilisation: Double
+    /// Share of samples in which the pool was saturated.
+    var saturatedFraction: Double
+    /// Mean number of tasks waiting or running: L = λ·(W + S).
+    var meanConcurrency: Double
+}
+
+struct Percentiles: Encodable, Sendable {
+    var p50: Double
+    var p95: Double
+    var p99: Double
+}
+
+struct RunningReport: Encodable, Sendable {
+    var label: String?
+    var thread: String
+    var runningMs: Double
+}
+
+/// A pool's history, oldest first, one point per sample.
+struct HistoryReport: Encodable, Sendable {
+    var secondsAgo: [Double]
+    var size: [Int]
+    var active: [Int]
+    var queued: [Int]
+    var maxSize: [Int]
+    var rejected: [UInt64]
+    var waitP99Ms: [Double]
+    var saturated: [Bool]
+}
+
+/// One route's load over the window.
+struct RouteReport: Encodable, Sendable {
+    var route: String
+    var requests: UInt64
+    var ratePerSecond: Double
+    /// Mean time on front threads (handler and rendering), in ms.
+    var frontMs: Double
+    /// Mean time on back threads, in ms.
+    var backMs: Double
+    /// Mean time waiting for threads, in ms.
+    var waitMs: Double
+    /// Mean total, in ms.
+    var totalMs: Double
+}
+
+/// One saturation episode.
+struct StarvationReport: Encodable, Sendable {
+    var pool: String
+    var startedSecondsAgo: Double
+    var lastedSeconds: Double
+    var ongoing: Bool
+    var heldBy: String
+}

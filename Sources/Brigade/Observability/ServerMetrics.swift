@@ -1,0 +1,133 @@
+import BrigadeExecutors
+import CoreMetrics
+import Prometheus
+import Synchronization
+
+/// The metrics of one server, recorded through swift-metrics into its own Prometheus
+/// registry, which the management port serves at `GET /metrics`.
+///
+/// Per pool (`pool` dimension): `brigade_pool_size`, `brigade_pool_active`,
+/// `brigade_pool_queued`, `brigade_pool_max_size` (gauges), `brigade_pool_completed_total`,
+/// `brigade_pool_rejected_total` (counters), `brigade_pool_queue_wait_seconds` and
+/// `brigade_pool_service_seconds` (histograms; for the database pool, acquisition wait and
+/// hold time). Per route template, method and status: `brigade_http_requests_total` and
+/// `brigade_http_request_duration_seconds`. Also `brigade_async_requests_pending`,
+/// `brigade_async_requests_completed_total`, `brigade_async_requests_timed_out_total` and
+/// `brigade_http_connections_open`.
+final class ServerMetrics: Sendable {
+    /// What the server reports about itself, read when metrics are refreshed.
+    struct ServerSources: Sendable {
+        var pendingAsync: @Sendable () -> Int
+        var completedAsync: @Sendable () -> Int
+        var timedOutAsync: @Sendable () -> Int
+        var openConnections: @Sendable () -> Int
+    }
+
+    private struct PoolSeries {
+        let size: CoreMetrics.Gauge
+        let active: CoreMetrics.Gauge
+        let queued: CoreMetrics.Gauge
+        let maxSize: CoreMetrics.Gauge
+        let completed: CoreMetrics.Counter
+        let rejected: CoreMetrics.Counter
+        var lastCompleted: UInt64 = 0
+        var lastRejected: UInt64 = 0
+    }
+
+    private struct State {
+        var pools: [String: PoolSeries] = [:]
+        var sources: ServerSources?
+        var lastCompletedAsync = 0
+        var lastTimedOutAsync = 0
+    }
+
+    /// The registry `GET /metrics` renders.
+    let registry: PrometheusCollectorRegistry
+    /// The factory every Brigade metric is made with.
+    let factory: PrometheusMetricsFactory
+    private let state = Mutex(State())
+    private let pendingAsync: CoreMetrics.Gauge
+    private let completedAsync: CoreMetrics.Counter
+    private let timedOutAsync: CoreMetrics.Counter
+    private let connections: CoreMetrics.Gauge
+
+    init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let fine: [Duration] = [
+            .microseconds(10), .microseconds(50), .microseconds(100), .microseconds(500), .milliseconds(1),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
+        ]
+        factory.durationHistogramBuckets["brigade_pool_queue_wait_seconds"] = fine
+        factory.durationHistogramBuckets["brigade_pool_service_seconds"] = fine
+        factory.durationHistogramBuckets["brigade_http_request_duration_seconds"] = fine
+        self.factory = factory
+        pendingAsync = CoreMetrics.Gauge(label: "brigade_async_requests_pending", factory: factory)
+        completedAsync = CoreMetrics.Counter(label: "brigade_async_requests_completed_total", factory: factory)
+        timedOutAsync = CoreMetrics.Counter(label: "brigade_async_requests_timed_out_total", factory: factory)
+        connections = CoreMetrics.Gauge(label: "brigade_http_connections_open", factory: factory)
+    }
+
+    /// Connects the server's own counters once it exists.
+    func attach(_ sources: ServerSources) {
+        state.withLock { $0.sources = sources }
+    }
+
+    /// Records the pools' state.
+    func update(_ snapshots: [PoolSnapshot]) {
+        for snapshot in snapshots {
+            let (series, completed, rejected) = state.withLock { state -> (PoolSeries, UInt64, UInt64) in
+                var series = state.pools[snapshot.name] ?? makeSeries(snapshot.name)
+                let completed = snapshot.completed &- series.lastCompleted
+                let rejected = snapshot.rejected &- series.lastRejected
+                series.lastCompleted = snapshot.completed
+                series.lastRejected = snapshot.rejected
+                state.pools[snapshot.name] = series
+                return (series, completed, rejected)
+            }
+            series.size.record(snapshot.size)
+            series.active.record(snapshot.active)
+            series.queued.record(snapshot.queued)
+            series.maxSize.record(snapshot.maxSize)
+            if completed > 0 { series.completed.increment(by: Int64(clamping: completed)) }
+            if rejected > 0 { series.rejected.increment(by: Int64(clamping: rejected)) }
+        }
+        refreshServer()
+    }
+
+    /// Records the server's own counters (asynchronous requests, connections).
+    func refreshServer() {
+        let update = state.withLock { state -> (Int, Int, Int, Int)? in
+            guard let sources = state.sources else { return nil }
+            let completed = sources.completedAsync()
+            let timedOut = sources.timedOutAsync()
+            defer {
+                state.lastCompletedAsync = completed
+                state.lastTimedOutAsync = timedOut
+            }
+            return (sources.pendingAsync(), completed - state.lastCompletedAsync, timedOut - state.lastTimedOutAsync, sources.openConnections())
+        }
+        guard let (pending, completed, timedOut, open) = update else { return }
+        pendingAsync.record(pending)
+        if completed > 0 { completedAsync.increment(by: Int64(completed)) }
+        if timedOut > 0 { timedOutAsync.increment(by: Int64(timedOut)) }
+        connections.record(open)
+    }
+
+    /// The Prometheus text exposition of every metric.
+    func exposition() -> String {
+        registry.emitToString()
+    }
+
+    private func makeSeries(_ pool: String) -> PoolSeries {
+        let dimensions = [("pool", pool)]
+        return PoolSeries(
+            size: CoreMetrics.Gauge(label: "brigade_pool_size", dimensions: dimensions, factory: factory),
+            active: CoreMetrics.Gauge(label: "brigade_pool_active", dimensions: dimensions, factory: factory),
+            queued: CoreMetrics.Gauge(label: "brigade_pool_queued", dimensions: dimensions, factory: factory),
+            maxSize: CoreMetrics.Gauge(label: "brigade_pool_max_size", dimensions: dimensions, factory: factory),
+            completed: CoreMetrics.Counter(label: "brigade_pool_completed_total", dimensions: dimensions, factory: factory),
+            rejected: CoreMetrics.Counter(label: "brigade_pool_rejected_total", dimensions: dimensions, factory: factory))
+    }
+}
