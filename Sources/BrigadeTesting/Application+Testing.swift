@@ -44,7 +44,9 @@ extension Application {
         case .live:
             try await server.start()
             guard let port = server.port else { throw HTTPServerError(message: "the server did not report its port") }
-            client = TestClient(send: { request in try await LiveHTTPClient.send(request, port: port) }, port: port)
+            client = TestClient(
+                send: { request in try await LiveHTTPClient.send(request, port: port) }, port: port,
+                managementPort: server.managementPort)
         }
         do {
             let result = try await body(client)

@@ -8,6 +8,11 @@ public struct TestClient: Sendable {
     let send: @Sendable (HTTPServerRequest) async throws -> TestResponse
     /// The port the application listens on, in live mode.
     public let port: Int?
+    /// The management port, in live mode when it is enabled.
+    public internal(set) var managementPort: Int? = nil
+
+    /// A client for the management port (metrics, health, `/pools`), in live mode.
+    public var management: TestClient? { managementPort.map { TestClient.live(port: $0) } }
 
     /// A client for a server already listening on 127.0.0.1:`port` (another process, say).
     public static func live(port: Int, host: String = "127.0.0.1") -> TestClient {

@@ -65,7 +65,8 @@ public final class BrigadeServer: Service, Sendable {
             let responder = ManagementResponder(
                 pool: managementPool, monitor: monitor, settings: configuration.management,
                 stopping: { stopping.isSet })
-            self.management = HTTPServer(configuration: settings, responder: responder, logger: logger)
+            // On the connector's event loops: no threads of its own.
+            self.management = HTTPServer(configuration: settings, responder: responder, eventLoopGroup: http.eventLoopGroup, logger: logger)
         } else {
             self.management = nil
         }
@@ -127,8 +128,8 @@ public final class BrigadeServer: Service, Sendable {
         await executors.shutdownGracefully(timeout: grace)
         for pool in applicationPools { await pool.close() }
         monitor.stop()
-        try await http.shutdown()
         try? await management?.shutdown()
+        try await http.shutdown()
         _ = await managementPool.shutdownGracefully(timeout: .seconds(5))
     }
 

@@ -64,6 +64,9 @@ struct RequestPipeline: Sendable {
         case .found(let found, let parameters):
             request.route = found.template
             request.parameters = parameters
+            // Reported by every thread that runs a part of the request (starvation reports).
+            request.context.activity = found.label
+            ThreadPool.labelCurrentTask(found.label)
             return found
         case .methodNotAllowed(let allowed) where request.method == .OPTIONS:
             throw AutomaticOptions(allowed: allowed)

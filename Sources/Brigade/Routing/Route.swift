@@ -12,4 +12,15 @@ struct Route: Sendable {
     let variableNames: [String]
     let handler: Handler
     let errorHandlers: ErrorHandlers
+    /// `GET /users/{id}`: what the threads running it report (``WorkContext/activity``).
+    let label: String
+
+    init(method: HTTPMethod, template: String, variableNames: [String], handler: @escaping Handler, errorHandlers: ErrorHandlers) {
+        self.method = method
+        self.template = template
+        self.variableNames = variableNames
+        self.handler = handler
+        self.errorHandlers = errorHandlers
+        self.label = "\(method.rawValue) \(template)"
+    }
 }

@@ -156,8 +156,20 @@ public final class EmbeddedPostgres: Sendable {
     /// the same port and socket. Existing connections break; new ones work once it returns.
     /// - Throws: ``EmbeddedPostgresError`` when it does not come back.
     public func restart() throws {
+        pause()
+        try resume()
+    }
+
+    /// Stops the server (fast shutdown) but keeps its data: connections break and new ones
+    /// are refused until ``resume()`` — a database outage, for tests.
+    public func pause() {
         let stopLog = directory + "/stop.log"
         _ = runAsServerUser([binDirectory + "/pg_ctl", "-D", dataDirectory, "-m", "fast", "-w", "stop"], output: stopLog)
+    }
+
+    /// Starts the server stopped by ``pause()`` again, on the same port and socket.
+    /// - Throws: ``EmbeddedPostgresError`` when it does not come back.
+    public func resume() throws {
         try startServer(settings: Configuration().serverSettings)
     }
 
