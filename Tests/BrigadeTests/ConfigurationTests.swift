@@ -93,4 +93,35 @@ import Testing
         #expect(configuration.server.port == 8080)
         #expect(configuration.server.maxHeaderSize == 8192)
     }
+
+    @Test func managementKeysAndInstances() async throws {
+        let defaults = try await Configuration.load(arguments: program, environment: [:])
+        #expect(defaults.management.enabled)
+        #expect(defaults.management.host == "127.0.0.1")
+        #expect(defaults.management.port == nil)
+        #expect(defaults.management.sampleInterval == .seconds(1))
+        #expect(defaults.management.adviceWindow == .seconds(60))
+        #expect(defaults.management.headroom == 0.2)
+        #expect(defaults.management.frontBlockingThreshold == .milliseconds(100))
+        #expect(defaults.instances == 1)
+        let configured = try await Configuration.load(
+            arguments: program + ["--management-port", "9101"],
+            environment: [
+                "MANAGEMENT_HOST": "0.0.0.0", "MANAGEMENT_ADVICE_WINDOW": "30s", "MANAGEMENT_HEADROOM": "0.5",
+                "MANAGEMENT_SATURATION_THRESHOLD": "2s", "INSTANCES": "3", "MANAGEMENT_ENABLED": "false",
+            ])
+        #expect(configured.management.port == 9101)
+        #expect(configured.management.host == "0.0.0.0")
+        #expect(configured.management.adviceWindow == .seconds(30))
+        #expect(configured.management.headroom == 0.5)
+        #expect(configured.management.saturationThreshold == .seconds(2))
+        #expect(!configured.management.enabled)
+        #expect(configured.instances == 3)
+        await #expect(throws: ConfigurationError.self) {
+            try await Configuration.load(arguments: program, environment: ["MANAGEMENT_HEADROOM": "lots"])
+        }
+        await #expect(throws: ConfigurationError.self) {
+            try await Configuration.load(arguments: program, environment: ["INSTANCES": "0"])
+        }
+    }
 }

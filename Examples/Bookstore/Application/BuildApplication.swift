@@ -83,6 +83,9 @@ func buildApplication(configuration: Configuration, logger: Logger? = nil) throw
         }
 
         var application = Application(configuration: configuration, logger: logger)
+        // Sampled for /metrics and /pools, asked by /ready, checked against max_connections
+        // at start, closed at shutdown after the executors drained.
+        application.manage(pool)
         application.register(AuthorController(authors: AuthorRepository(pool: pool)))
         application.register(BookController(books: books, changes: changes, longPollTimeout: settings.longPollTimeout))
         application.register(ReportController(
