@@ -129,6 +129,7 @@ let package = Package(
             name: "SlowCalls",
             dependencies: ["Brigade"],
             path: "Examples/SlowCalls",
+            exclude: ["slowcalls.png"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

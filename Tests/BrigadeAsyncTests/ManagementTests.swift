@@ -214,6 +214,69 @@ import Testing
         }
     }
 
+    @Test("a sync handler that sleeps on the front: the front pool saturates, the advice says to return a Callable, the route is flagged")
+    func frontSaturatedWhileBackIdle() async throws {
+        var configuration = Self.configuration(back: 4, backQueue: 10)
+        configuration.front = .init(maxThreads: 2, minSpareThreads: 2, acceptQueue: 100)
+        var app = Application(configuration: configuration)
+        app.register(TestController { routes in
+            routes.get("/legacy/{id}") { _ -> String in Thread.sleep(forTimeInterval: 0.15); return "slow" }
+        })
+        try await app.test(.live) { client in
+            let management = try #require(client.management)
+            let end = ContinuousClock.now + .milliseconds(1200)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<6 {
+                    group.addTask { while ContinuousClock.now < end { _ = try await client.get("/legacy/\(index)") } }
+                }
+                try await group.waitForAll()
+            }
+            let report = try await management.get("/pools")
+            let warnings = try #require(try report.jsonObject()["warnings"] as? [String])
+            #expect(warnings.contains { $0.hasPrefix("front pool saturated") && $0.contains("while back pool idle") && $0.hasSuffix("return a Callable from GET /legacy/{id}") })
+            #expect(warnings.contains { $0.hasPrefix("GET /legacy/{id} held a front thread for up to") })
+            let pools = try #require(try report.jsonObject()["pools"] as? [[String: Any]])
+            let front = try #require(pools.first { $0["name"] as? String == "front" })
+            #expect((front["recommendedSize"] as? Int ?? 0) > 2)
+        }
+    }
+
+    @Test("back threads waiting for database connections: the advice says to raise database.max-size or lower back.max-threads")
+    func backWaitsOnTheDatabase() async throws {
+        let pool = try await blocking {
+            let server = try EmbeddedPostgres.shared()
+            let database = "advice_\(UInt32.random(in: 0...UInt32.max))"
+            try server.createDatabase(database)
+            return try PostgresPool(configuration: .init(url: server.url(database: database), maxSize: 1, minIdle: 0))
+        }
+        var app = Application(configuration: Self.configuration(back: 8, backQueue: 100))
+        app.manage(pool)
+        app.register(TestController { routes in
+            routes.get("/query") { _ in
+                Callable { () -> String in
+                    try pool.withConnection { _ = try $0.query("SELECT pg_sleep(0.03)") }
+                    return "done"
+                }
+            }
+        })
+        try await app.test(.live) { client in
+            let management = try #require(client.management)
+            let end = ContinuousClock.now + .milliseconds(1200)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { while ContinuousClock.now < end { _ = try await client.get("/query") } }
+                }
+                try await group.waitForAll()
+            }
+            let report = try await management.get("/pools")
+            let warnings = try #require(try report.jsonObject()["warnings"] as? [String])
+            #expect(warnings.contains { $0.hasPrefix("back pool waits on the database pool") && $0.hasSuffix("raise database.max-size or lower back.max-threads") })
+            let pools = try #require(try report.jsonObject()["pools"] as? [[String: Any]])
+            let database = try #require(pools.first { $0["name"] as? String == "database" })
+            #expect((database["window"] as? [String: Any])?["throughput"] as? Double ?? 0 > 0)
+        }
+    }
+
     // MARK: helpers
 
     /// Polls a management endpoint until `condition` holds (up to 5 s).
