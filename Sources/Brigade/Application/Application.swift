@@ -21,6 +21,9 @@ public struct Application: Sendable {
     private var controllers: [any Controller] = []
     private var interceptors: [any Interceptor] = []
     private var errorHandlers = ErrorHandlers()
+    /// Observers told about every answered request, besides those ``makeServer()`` adds from
+    /// the configuration.
+    var observers: [any RequestObserver] = []
 
     /// Creates an application.
     /// - Parameters:
@@ -63,8 +66,10 @@ public struct Application: Sendable {
         let front = try ThreadPool(configuration: configuration.front.poolConfiguration)
         let executors = try BackExecutors(configuration: configuration)
         let runtime = AsyncRuntime(front: front, executors: executors, defaultTimeout: configuration.asyncTimeout, logger: logger)
+        let observers = self.observers
         let pipeline = RequestPipeline(
-            trie: builder.build(), interceptors: interceptors, errorHandlers: errorHandlers, logger: logger, runtime: runtime)
+            trie: builder.build(), interceptors: interceptors, errorHandlers: errorHandlers, logger: logger, runtime: runtime,
+            serverTiming: configuration.serverTiming, observers: observers)
         return BrigadeServer(configuration: configuration, frontPool: front, executors: executors, pipeline: pipeline, logger: logger)
     }
 

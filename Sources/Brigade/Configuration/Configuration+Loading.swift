@@ -88,6 +88,7 @@ extension Configuration {
             asyncTimeout: try keys.duration("async.timeout") ?? .seconds(30),
             shutdownGrace: try keys.duration("server.shutdown-grace") ?? .seconds(30),
             logLevel: try keys.logLevel("log.level") ?? .info,
+            serverTiming: try keys.bool("server.server-timing") ?? true,
             reader: reader)
         try validate()
     }

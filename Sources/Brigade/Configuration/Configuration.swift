@@ -28,6 +28,11 @@ public struct Configuration: Sendable {
     public var shutdownGrace: Duration
     /// `log.level`: `trace`, `debug`, `info`, `notice`, `warning`, `error`, `critical`. Default `info`.
     public var logLevel: Logger.Level
+    /// `server.server-timing`: whether every response the framework writes carries a W3C
+    /// `Server-Timing` header saying where the request's time went (waiting for and running on
+    /// the front pool, the back executor, an asynchronous result, rendering, and the total).
+    /// Default `true`; turn it off to hide the server's internals from clients.
+    public var serverTiming: Bool
     /// The reader the values came from, for an application's own keys (`database.url`, …).
     public var reader: ConfigReader
 
@@ -100,6 +105,7 @@ public struct Configuration: Sendable {
         asyncTimeout: Duration = .seconds(30),
         shutdownGrace: Duration = .seconds(30),
         logLevel: Logger.Level = .info,
+        serverTiming: Bool = true,
         reader: ConfigReader = ConfigReader(provider: InMemoryProvider(values: [:]))
     ) {
         self.server = server
@@ -109,6 +115,7 @@ public struct Configuration: Sendable {
         self.asyncTimeout = asyncTimeout
         self.shutdownGrace = shutdownGrace
         self.logLevel = logLevel
+        self.serverTiming = serverTiming
         self.reader = reader
     }
 
