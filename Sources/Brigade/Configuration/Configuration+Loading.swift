@@ -89,6 +89,9 @@ extension Configuration {
             shutdownGrace: try keys.duration("server.shutdown-grace") ?? .seconds(30),
             logLevel: try keys.logLevel("log.level") ?? .info,
             serverTiming: try keys.bool("server.server-timing") ?? true,
+            accessLog: AccessLog(
+                enabled: try keys.bool("access-log.enabled") ?? false,
+                format: keys.string("access-log.format") ?? AccessLog.defaultFormat),
             reader: reader)
         try validate()
     }
