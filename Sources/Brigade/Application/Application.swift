@@ -18,10 +18,17 @@ public struct Application: Sendable {
     public var configuration: Configuration
     /// The application's logger; every request's logger derives from it.
     public var logger: Logger
+    /// Where the access log goes when `access-log.enabled` is set: by default a logger
+    /// labelled `brigade.access` at level `info`, so the process's `LoggingSystem` handler
+    /// decides where its lines go (independently of `log.level`).
+    public var accessLogger: Logger
     private var controllers: [any Controller] = []
     private var interceptors: [any Interceptor] = []
     private var errorHandlers = ErrorHandlers()
     private var managedPools: [any ManagedPool] = []
+    /// Observers told about every answered request, besides those ``makeServer()`` adds from
+    /// the configuration (the access log).
+    var observers: [any RequestObserver] = []
 
     /// Creates an application.
     /// - Parameters:
@@ -32,6 +39,9 @@ public struct Application: Sendable {
         var base = logger ?? Logger(label: "brigade")
         if logger == nil { base.logLevel = configuration.logLevel }
         self.logger = base
+        var access = Logger(label: "brigade.access")
+        access.logLevel = .info
+        self.accessLogger = access
     }
 
     /// Adds a controller; its routes are registered when the server is made.
@@ -88,8 +98,15 @@ public struct Application: Sendable {
             pools: pools, requests: requests, metrics: metrics,
             settings: configuration.management, logger: logger)
         let runtime = AsyncRuntime(front: front, executors: executors, defaultTimeout: configuration.asyncTimeout, logger: logger)
+        var observers = self.observers
+        if configuration.accessLog.enabled {
+            observers.append(AccessLogObserver(format: try AccessLogFormat(parsing: configuration.accessLog.format), logger: accessLogger))
+        }
+        // The metrics and the pool advisor's per-route totals come from the same record.
+        observers.append(requests)
         let pipeline = RequestPipeline(
-            trie: builder.build(), interceptors: interceptors, errorHandlers: errorHandlers, logger: logger, runtime: runtime)
+            trie: builder.build(), interceptors: interceptors, errorHandlers: errorHandlers, logger: logger, runtime: runtime,
+            serverTiming: configuration.serverTiming, observers: observers)
         return try BrigadeServer(
             configuration: configuration, frontPool: front, executors: executors, pipeline: pipeline,
             monitor: monitor, applicationPools: managedPools, logger: logger)

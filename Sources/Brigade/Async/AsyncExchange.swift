@@ -7,12 +7,18 @@ import Synchronization
 /// result, its timeout or its client's departure — whichever comes first — and then
 /// resumes on a front thread at the return-value step (interceptors' `postHandle`,
 /// rendering, writing, `afterCompletion`). It is never routed a second time.
+///
+/// It times the asynchronous part: the request's ``RequestStopwatch`` is kept under the lock
+/// while it waits, and the event that wins ends the wait in it (as back-queue and back time
+/// for work on a back executor, else as async time) before the stopwatch travels on, by
+/// value, to the front thread that renders.
 final class AsyncExchange: Sendable {
     private struct Locked {
         var machine = StateMachine()
         var timeoutResult: AsyncOutcome?
         var timer: Scheduler.ScheduledTask?
         var cancellation: CancellationSignal.Registration?
+        var stopwatch: RequestStopwatch
     }
 
     let request: Request
@@ -23,9 +29,15 @@ final class AsyncExchange: Sendable {
     private let source: any AsyncResultSource
     /// How long the asynchronous part may take.
     let timeout: Duration
-    private let locked = Mutex(Locked())
+    private let locked: Mutex<Locked>
+    /// When the source's work started on a back thread (``monotonicNanoseconds()``), 0 until
+    /// then; written once by that thread, read by whichever event wins.
+    private let backStartedAt = Atomic<UInt64>(0)
 
-    init(request: Request, route: Route, preHandled: Int, writer: HTTPResponseWriter, pipeline: RequestPipeline, source: any AsyncResultSource, timeout: Duration) {
+    init(
+        request: Request, route: Route, preHandled: Int, writer: HTTPResponseWriter, pipeline: RequestPipeline,
+        source: any AsyncResultSource, timeout: Duration, stopwatch: RequestStopwatch
+    ) {
         self.request = request
         self.route = route
         self.preHandled = preHandled
@@ -33,6 +45,7 @@ final class AsyncExchange: Sendable {
         self.pipeline = pipeline
         self.source = source
         self.timeout = timeout
+        self.locked = Mutex(Locked(stopwatch: stopwatch))
     }
 
     var runtime: AsyncRuntime { pipeline.runtime }
@@ -43,12 +56,24 @@ final class AsyncExchange: Sendable {
         // disarming from a front thread then wakes nobody.
         let timer = Scheduler.shared.schedule(after: timeout) { [self] in timeoutFired() }
         let registration = request.context.cancellation.onCancel { [self] _ in clientGone() }
+        runtime.pending.insert(self)
         locked.withLock {
             $0.timer = timer
             $0.cancellation = registration
+            $0.stopwatch.endFront()  // the front thread's part ends as the work starts
         }
-        runtime.pending.insert(self)
         source.start(self)
+    }
+
+    /// The source's work started on a back thread: the wait for a back thread ends here.
+    func backStarted() {
+        backStartedAt.store(monotonicNanoseconds(), ordering: .relaxed)
+    }
+
+    /// Ends the asynchronous wait in the stopwatch now; under the lock, by the winning event.
+    private func endWait(_ stopwatch: inout RequestStopwatch) {
+        stopwatch.endFront()  // in case the client left before begin() ended it
+        stopwatch.lapAsynchronous(onBackExecutor: source.runsOnBackExecutor, backStartedAt: backStartedAt.load(ordering: .relaxed))
     }
 
     /// Offers the source's result. Thread-safe; the first event wins.
@@ -63,15 +88,20 @@ final class AsyncExchange: Sendable {
             } else {
                 outcome
             }
-        let action = locked.withLock { locked -> StateMachine.ReceiveAction in
+        let (action, stopwatch) = locked.withLock { locked -> (StateMachine.ReceiveAction, RequestStopwatch) in
             let action = locked.machine.receive()
             if action == .keepForTimeout { locked.timeoutResult = outcome }
-            return action
+            if action == .render { endWait(&locked.stopwatch) }
+            return (action, locked.stopwatch)
         }
         switch action {
         case .render:
             disarm()
-            runtime.resumeOnFront { [self] in finish(outcome) }
+            runtime.resumeOnFront { [self] in
+                var stopwatch = stopwatch
+                stopwatch.lap(.frontQueue)
+                finish(outcome, stopwatch: stopwatch)
+            }
             return true
         case .keepForTimeout:
             return true
@@ -94,28 +124,45 @@ final class AsyncExchange: Sendable {
     /// The timeout path: cancel the work, run the source's timeout callbacks on a front
     /// thread, and answer with what they produced or with `defaultError`.
     private func expire(reason: String, orElse defaultError: any Error) {
-        guard locked.withLock({ $0.machine.timeout() }) == .runTimeoutCallbacks else { return }
+        let timedOut = locked.withLock { locked -> RequestStopwatch? in
+            guard locked.machine.timeout() == .runTimeoutCallbacks else { return nil }
+            endWait(&locked.stopwatch)
+            return locked.stopwatch
+        }
+        guard let timedOut else { return }
         disarm()
         // The result is no longer wanted: queued work is dropped, database calls stop.
         request.context.cancellation.cancel(reason: reason)
         source.cancel(.timeout)
         runtime.resumeOnFront { [self] in
+            var stopwatch = timedOut
+            stopwatch.lap(.frontQueue)
             let provided = source.timedOut()
-            let kept = locked.withLock { locked -> AsyncOutcome? in
-                _ = locked.machine.timeoutCallbacksFinished()
-                return locked.timeoutResult
+            let (stillOurs, kept) = locked.withLock { locked -> (Bool, AsyncOutcome?) in
+                (locked.machine.timeoutCallbacksFinished(), locked.timeoutResult)
             }
-            finish(kept ?? provided ?? .error(defaultError))
+            // Not ours if the machine was abandoned meanwhile: clientGone() then ends the
+            // request, once. (The disconnect watch is disarmed above, so today nothing calls
+            // it in this phase; the guard keeps "exactly once" should that change.)
+            guard stillOurs else { return }
+            finish(kept ?? provided ?? .error(defaultError), stopwatch: stopwatch)
         }
     }
 
     private func clientGone() {
-        guard locked.withLock({ $0.machine.clientGone() }) == .abandon else { return }
+        let abandoned = locked.withLock { locked -> RequestStopwatch? in
+            guard locked.machine.clientGone() == .abandon else { return nil }
+            endWait(&locked.stopwatch)
+            return locked.stopwatch
+        }
+        guard let abandoned else { return }
         disarm()
         source.cancel(.clientGone)
         runtime.resumeOnFront { [self] in
             source.finished()
-            pipeline.afterCompletion(request, preHandled: preHandled, response: Response(status: .init(statusCode: 499, reasonPhrase: "Client Closed Request")), error: ClientDisconnectedError())
+            let response = Response(status: .clientClosedRequest)
+            pipeline.afterCompletion(request, preHandled: preHandled, response: response, error: ClientDisconnectedError())
+            pipeline.notify(request, response: response, stopwatch: abandoned)
             runtime.pending.remove(self)
         }
     }
@@ -131,9 +178,9 @@ final class AsyncExchange: Sendable {
     }
 
     /// Renders and writes the outcome, then ends the request. On a front thread.
-    private func finish(_ outcome: AsyncOutcome) {
+    private func finish(_ outcome: AsyncOutcome, stopwatch: RequestStopwatch) {
         let outcome: AsyncOutcome = if case .error(let error) = outcome { source.recover(from: error) } else { outcome }
-        pipeline.complete(request, route: route, preHandled: preHandled, outcome: outcome, writer: writer) {
+        pipeline.complete(request, route: route, preHandled: preHandled, outcome: outcome, writer: writer, stopwatch: stopwatch) {
             self.source.finished()
         }
         runtime.pending.remove(self)

@@ -11,6 +11,9 @@ enum AsyncOutcome: Sendable {
 protocol AsyncResultSource: Sendable {
     /// This source's own timeout; `nil` uses `async.timeout`.
     var timeout: Duration? { get }
+    /// Whether its work runs on a back executor (`Callable`, `WebAsyncTask`: timed as
+    /// back-queue and back) rather than elsewhere (`DeferredResult`, `async` handlers: async).
+    var runsOnBackExecutor: Bool { get }
     /// Starts producing the result; called on the front thread right after the handler
     /// returned. Delivers through `exchange.receive(_:)`.
     func start(_ exchange: AsyncExchange)
@@ -29,6 +32,7 @@ protocol AsyncResultSource: Sendable {
 
 extension AsyncResultSource {
     func recover(from error: any Error) -> AsyncOutcome { .error(error) }
+    var runsOnBackExecutor: Bool { false }
 }
 
 /// Why an asynchronous result is no longer wanted.

@@ -22,6 +22,7 @@ final class BackTask<T: Sendable>: Sendable {
             let ticket = try pool.execute(onDiscard: { reason in
                 exchange.receive(.error(RejectedExecutionError(pool: pool.name, reason: reason)))
             }) {
+                exchange.backStarted()
                 let outcome: AsyncOutcome
                 do { outcome = .value(try body()) } catch { outcome = .error(error) }
                 exchange.receive(outcome)  // dropped if a timeout or the client's departure won

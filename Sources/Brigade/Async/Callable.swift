@@ -30,6 +30,7 @@ public struct Callable<T: Sendable>: ResponseGenerator {
 
 extension Callable: AsyncResultSource {
     var timeout: Duration? { nil }
+    var runsOnBackExecutor: Bool { true }
     func start(_ exchange: AsyncExchange) { task.start(exchange) }
     func timedOut() -> AsyncOutcome? { nil }
     func cancel(_ reason: AsyncCancelReason) { task.cancel() }

@@ -60,6 +60,7 @@ public struct WebAsyncTask<T: Sendable>: ResponseGenerator {
 }
 
 extension WebAsyncTask: AsyncResultSource {
+    var runsOnBackExecutor: Bool { true }
     func start(_ exchange: AsyncExchange) { task.start(exchange) }
 
     func timedOut() -> AsyncOutcome? {

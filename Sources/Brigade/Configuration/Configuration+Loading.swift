@@ -88,6 +88,10 @@ extension Configuration {
             asyncTimeout: try keys.duration("async.timeout") ?? .seconds(30),
             shutdownGrace: try keys.duration("server.shutdown-grace") ?? .seconds(30),
             logLevel: try keys.logLevel("log.level") ?? .info,
+            serverTiming: try keys.bool("server.server-timing") ?? true,
+            accessLog: AccessLog(
+                enabled: try keys.bool("access-log.enabled") ?? false,
+                format: keys.string("access-log.format") ?? AccessLog.defaultFormat),
             reader: reader)
         management = try Management(keys: keys)
         instances = try keys.int("instances") ?? 1

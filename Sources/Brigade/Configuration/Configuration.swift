@@ -28,6 +28,13 @@ public struct Configuration: Sendable {
     public var shutdownGrace: Duration
     /// `log.level`: `trace`, `debug`, `info`, `notice`, `warning`, `error`, `critical`. Default `info`.
     public var logLevel: Logger.Level
+    /// `server.server-timing`: whether every response the framework writes carries a W3C
+    /// `Server-Timing` header saying where the request's time went (waiting for and running on
+    /// the front pool, the back executor, an asynchronous result, rendering, and the total).
+    /// Default `true`; turn it off to hide the server's internals from clients.
+    public var serverTiming: Bool
+    /// The access log: `access-log.*` keys.
+    public var accessLog: AccessLog
     /// The reader the values came from, for an application's own keys (`database.url`, …).
     public var reader: ConfigReader
     /// The management port and what it serves: `management.*` keys.
@@ -96,6 +103,32 @@ public struct Configuration: Sendable {
         }
     }
 
+    /// The access log: one line per answered request (errors, 404s, refusals and clients
+    /// that left included), logged at `info` to the application's access logger
+    /// (``Application/accessLogger``, label `brigade.access`).
+    public struct AccessLog: Sendable, Hashable {
+        /// `access-log.enabled`: whether to write it. Default `false` (as in Tomcat and Spring Boot).
+        public var enabled: Bool
+        /// `access-log.format`: `common` (Apache's common log format, then the request id),
+        /// `json` (one JSON object per line), or a pattern of text and tokens: `%a` client IP
+        /// address (`-` when unknown), `%t` time received (`[10/Oct/2025:13:55:36 +0000]`),
+        /// `%m` method, `%U` request target, `%H` protocol, `%R` route template (`-` when no
+        /// route matched), `%s` status, `%b` body bytes (`-` when none), `%D` total duration
+        /// in milliseconds, `%I` request id, `%T` tier timings (the `Server-Timing` value),
+        /// `%%` a percent sign. Default ``defaultFormat``.
+        public var format: String
+
+        /// `%I "%m %U" %R %s %Dms %T`:
+        /// `3f2a91c0-1b "GET /books/7" /books/{id} 200 0.412ms front-queue;dur=0.031, front;dur=0.270, render;dur=0.111, total;dur=0.412`.
+        public static let defaultFormat = #"%I "%m %U" %R %s %Dms %T"#
+
+        /// Creates the access log's settings; see each property for its default.
+        public init(enabled: Bool = false, format: String = AccessLog.defaultFormat) {
+            self.enabled = enabled
+            self.format = format
+        }
+    }
+
     /// Creates a configuration from code; every value has its documented default.
     public init(
         server: HTTPServer.Configuration = HTTPServer.Configuration(),
@@ -105,6 +138,8 @@ public struct Configuration: Sendable {
         asyncTimeout: Duration = .seconds(30),
         shutdownGrace: Duration = .seconds(30),
         logLevel: Logger.Level = .info,
+        serverTiming: Bool = true,
+        accessLog: AccessLog = AccessLog(),
         reader: ConfigReader = ConfigReader(provider: InMemoryProvider(values: [:]))
     ) {
         self.server = server
@@ -114,6 +149,8 @@ public struct Configuration: Sendable {
         self.asyncTimeout = asyncTimeout
         self.shutdownGrace = shutdownGrace
         self.logLevel = logLevel
+        self.serverTiming = serverTiming
+        self.accessLog = accessLog
         self.reader = reader
     }
 
@@ -132,6 +169,7 @@ public struct Configuration: Sendable {
         if asyncTimeout <= .zero { throw ConfigurationError("async.timeout must be positive") }
         try management.validate()
         if instances < 1 { throw ConfigurationError("instances must be at least 1, got \(instances)") }
+        _ = try AccessLogFormat(parsing: accessLog.format)
         for (prefix, pool) in [("back", back)] + executors.sorted(by: { $0.key < $1.key }).map({ ("executors.\($0.key)", $0.value) }) {
             if pool.maxThreads < 1 { throw ConfigurationError("\(prefix).max-threads must be at least 1, got \(pool.maxThreads)") }
             if pool.coreThreads < 0 { throw ConfigurationError("\(prefix).core-threads must not be negative, got \(pool.coreThreads)") }

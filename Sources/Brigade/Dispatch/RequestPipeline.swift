@@ -8,6 +8,9 @@ import NIOHTTP1
 /// asynchronous result, parks the request in an ``AsyncExchange`` that resumes it later at
 /// the rendering step.
 ///
+/// It times every request tier by tier (``RequestStopwatch``), adds the `Server-Timing`
+/// header to what it writes, and tells the observers about every request it answers.
+///
 /// Immutable and shared by every front thread.
 struct RequestPipeline: Sendable {
     let trie: RouteTrie
@@ -15,6 +18,10 @@ struct RequestPipeline: Sendable {
     let errorHandlers: ErrorHandlers
     let logger: Logger
     let runtime: AsyncRuntime
+    /// `server.server-timing`.
+    let serverTiming: Bool
+    /// Told about every request once it is answered, in order.
+    let observers: [any RequestObserver]
     let requestIDs = RequestIDGenerator()
 
     /// What the handler step produced.
@@ -27,6 +34,8 @@ struct RequestPipeline: Sendable {
     /// Runs the request on the calling thread (a front thread) up to its response, or up to
     /// the moment it goes asynchronous.
     func handle(_ message: HTTPServerRequest, writer: HTTPResponseWriter) {
+        var stopwatch = RequestStopwatch(receivedAt: message.receivedAt)
+        stopwatch.lap(.frontQueue)
         let context = WorkContext(requestID: requestIDs.id(for: message.headers), logger: logger, cancellation: message.cancellation)
         var request = Request(message: message, context: context)
         var route: Route?
@@ -36,25 +45,30 @@ struct RequestPipeline: Sendable {
             let found = try self.route(&request)
             route = found
             step = try WorkContext.$current.withValue(request.context) {
-                try run(found, request: &request, preHandled: &preHandled)
+                try run(found, request: &request, preHandled: &preHandled, stopwatch: &stopwatch)
             }
         } catch let options as AutomaticOptions {
-            write(Response(status: .noContent, headers: ["allow": options.allowed.joined(separator: ", ")]), for: request, writer: writer)
+            stopwatch.endFront()
+            let response = write(
+                Response(status: .noContent, headers: ["allow": options.allowed.joined(separator: ", ")]),
+                for: request, stopwatch: &stopwatch, writer: writer)
+            notify(request, response: response, stopwatch: stopwatch)
             return
         } catch {
-            finish(request, route: route, preHandled: preHandled, response: resolve(error, route: route, request: request), error: error, writer: writer)
+            stopwatch.endFront()
+            finish(request, route: route, preHandled: preHandled, response: resolve(error, route: route, request: request), error: error, writer: writer, stopwatch: stopwatch)
             return
         }
         switch step {
         case .shortCircuit(let response):
-            finish(request, route: route, preHandled: preHandled, response: response, error: nil, writer: writer)
+            finish(request, route: route, preHandled: preHandled, response: response, error: nil, writer: writer, stopwatch: stopwatch)
         case .response(var response):
-            complete(request, route: route, preHandled: preHandled, writer: writer) {
+            complete(request, route: route, preHandled: preHandled, writer: writer, stopwatch: stopwatch) {
                 try postHandle(request, response: &response, preHandled: preHandled)
                 return response
             }
         case .async(let source):
-            goAsync(request, route: route, preHandled: preHandled, source: source, writer: writer)
+            goAsync(request, route: route, preHandled: preHandled, source: source, writer: writer, stopwatch: stopwatch)
         }
     }
 
@@ -81,31 +95,40 @@ struct RequestPipeline: Sendable {
         }
     }
 
-    /// Interceptors' `preHandle`, then the handler; renders a synchronous result.
-    private func run(_ route: Route, request: inout Request, preHandled: inout Int) throws -> Step {
+    /// Interceptors' `preHandle`, then the handler; renders a synchronous result. Ends the
+    /// front part when the handler returned a synchronous result or an interceptor answered.
+    private func run(_ route: Route, request: inout Request, preHandled: inout Int, stopwatch: inout RequestStopwatch) throws -> Step {
         for interceptor in interceptors {
             let decision = try interceptor.preHandle(&request)
             preHandled += 1
-            if case .respond(let response) = decision { return .shortCircuit(response) }
+            if case .respond(let response) = decision {
+                stopwatch.endFront()
+                return .shortCircuit(response)
+            }
         }
         let request = request
         let result = try WorkContext.$current.withValue(request.context) { try route.handler(request) }
+        // An asynchronous result's front part lasts until its work starts (AsyncExchange.begin).
         if let source = result as? any AsyncResultSource { return .async(source) }
+        stopwatch.endFront()
         return .response(try result.response(for: request))
     }
 
-    private func goAsync(_ request: Request, route: Route?, preHandled: Int, source: any AsyncResultSource, writer: HTTPResponseWriter) {
+    private func goAsync(_ request: Request, route: Route?, preHandled: Int, source: any AsyncResultSource, writer: HTTPResponseWriter, stopwatch: RequestStopwatch) {
         guard let route else {
             // Unreachable (a handler ran, so a route matched), but never leave a request unanswered.
             let error = HTTPError(.internalServerError, "an asynchronous result without a route")
-            finish(request, route: nil, preHandled: preHandled, response: resolve(error, route: nil, request: request), error: error, writer: writer)
+            var stopwatch = stopwatch
+            stopwatch.endFront()
+            finish(request, route: nil, preHandled: preHandled, response: resolve(error, route: nil, request: request), error: error, writer: writer, stopwatch: stopwatch)
             return
         }
         var request = request
         let timeout = source.timeout ?? runtime.defaultTimeout
         request.context.deadline = .now + timeout
         let exchange = AsyncExchange(
-            request: request, route: route, preHandled: preHandled, writer: writer, pipeline: self, source: source, timeout: timeout)
+            request: request, route: route, preHandled: preHandled, writer: writer, pipeline: self, source: source, timeout: timeout,
+            stopwatch: stopwatch)
         WorkContext.$current.withValue(request.context) {
             for interceptor in interceptors[..<preHandled] { interceptor.afterConcurrentHandlingStarted(request) }
             exchange.begin()
@@ -113,10 +136,13 @@ struct RequestPipeline: Sendable {
     }
 
     /// The return-value step for an asynchronous outcome: render, `postHandle`, write,
-    /// `afterCompletion`. On a front thread.
-    func complete(_ request: Request, route: Route, preHandled: Int, outcome: AsyncOutcome, writer: HTTPResponseWriter, whenWritten: () -> Void) {
+    /// `afterCompletion`, the observers. On a front thread.
+    func complete(
+        _ request: Request, route: Route, preHandled: Int, outcome: AsyncOutcome, writer: HTTPResponseWriter,
+        stopwatch: RequestStopwatch, whenWritten: () -> Void
+    ) {
         WorkContext.$current.withValue(request.context) {
-            complete(request, route: route, preHandled: preHandled, writer: writer, whenWritten: whenWritten) {
+            complete(request, route: route, preHandled: preHandled, writer: writer, stopwatch: stopwatch, whenWritten: whenWritten) {
                 switch outcome {
                 case .value(let value):
                     var response = try ValueRenderer.render(value, for: request)
@@ -130,7 +156,10 @@ struct RequestPipeline: Sendable {
     }
 
     /// Produces the response with `render`, resolving a thrown error, then finishes.
-    private func complete(_ request: Request, route: Route?, preHandled: Int, writer: HTTPResponseWriter, whenWritten: () -> Void = {}, render: () throws -> Response) {
+    private func complete(
+        _ request: Request, route: Route?, preHandled: Int, writer: HTTPResponseWriter, stopwatch: RequestStopwatch,
+        whenWritten: () -> Void = {}, render: () throws -> Response
+    ) {
         let response: Response
         var failure: (any Error)?
         do {
@@ -139,7 +168,7 @@ struct RequestPipeline: Sendable {
             failure = error
             response = resolve(error, route: route, request: request)
         }
-        finish(request, route: route, preHandled: preHandled, response: response, error: failure, writer: writer, whenWritten: whenWritten)
+        finish(request, route: route, preHandled: preHandled, response: response, error: failure, writer: writer, stopwatch: stopwatch, whenWritten: whenWritten)
     }
 
     private func postHandle(_ request: Request, response: inout Response, preHandled: Int) throws {
@@ -148,19 +177,64 @@ struct RequestPipeline: Sendable {
         }
     }
 
-    /// Writes the response, then runs `afterCompletion`.
-    private func finish(_ request: Request, route: Route?, preHandled: Int, response: Response, error: (any Error)?, writer: HTTPResponseWriter, whenWritten: () -> Void = {}) {
-        let written = write(response, for: request, writer: writer)
+    /// Writes the response, then runs `afterCompletion`, then tells the observers.
+    private func finish(
+        _ request: Request, route: Route?, preHandled: Int, response: Response, error: (any Error)?, writer: HTTPResponseWriter,
+        stopwatch: RequestStopwatch, whenWritten: () -> Void = {}
+    ) {
+        var stopwatch = stopwatch
+        let written = write(response, for: request, stopwatch: &stopwatch, writer: writer)
         whenWritten()
         afterCompletion(request, preHandled: preHandled, response: written, error: error)
+        notify(request, response: written, stopwatch: stopwatch)
     }
 
-    @discardableResult
-    private func write(_ response: Response, for request: Request, writer: HTTPResponseWriter) -> Response {
+    /// Ends the render part (and the total), then hands the response to the connection.
+    private func write(_ response: Response, for request: Request, stopwatch: inout RequestStopwatch, writer: HTTPResponseWriter) -> Response {
+        stopwatch.lap(.render)
+        return send(response, for: request, stopwatch: stopwatch, writer: writer)
+    }
+
+    /// Hands the response to the connection with its `X-Request-Id` and, unless switched off,
+    /// `Server-Timing` as `stopwatch` stands.
+    private func send(_ response: Response, for request: Request, stopwatch: RequestStopwatch, writer: HTTPResponseWriter) -> Response {
         var response = response
         response.headers.replaceOrAdd(name: "x-request-id", value: request.id)
+        if serverTiming { response.headers.add(name: ServerTiming.headerName, value: stopwatch.serverTiming) }
         writer.write(response)
         return response
+    }
+
+    /// Tells every observer that `request` was answered with `response` (or, for status 499,
+    /// that its client left).
+    func notify(_ request: Request, response: Response, stopwatch: RequestStopwatch) {
+        guard !observers.isEmpty else { return }
+        let record = RequestRecord(
+            requestID: request.id, method: request.method, uri: request.uri, route: request.route,
+            status: Int(response.status.code), timings: stopwatch.timings, remoteAddress: request.message.remoteAddress,
+            version: request.message.version, responseBodyBytes: request.method == .HEAD ? 0 : response.body.readableBytes)
+        for observer in observers { observer.requestCompleted(record) }
+    }
+
+    /// Answers a request the front pool refused (saturated, or shutting down) with `response`,
+    /// on the calling thread — the event loop: no user code, just the headers and the
+    /// observers. Its whole time, waiting to be refused, counts as `front-queue`.
+    func refuse(_ message: HTTPServerRequest, with response: Response, writer: HTTPResponseWriter) {
+        let request = Request(message: message, context: WorkContext(requestID: requestIDs.id(for: message.headers), logger: logger))
+        var stopwatch = RequestStopwatch(receivedAt: message.receivedAt)
+        stopwatch.lap(.frontQueue)
+        let written = send(response, for: request, stopwatch: stopwatch, writer: writer)
+        notify(request, response: written, stopwatch: stopwatch)
+    }
+
+    /// A request whose client left while it waited for a front thread: it is dropped unrun and
+    /// unanswered, and the observers see it as a `499` without a route.
+    func abandonInQueue(_ message: HTTPServerRequest) {
+        guard !observers.isEmpty else { return }
+        var stopwatch = RequestStopwatch(receivedAt: message.receivedAt)
+        stopwatch.lap(.frontQueue)
+        let request = Request(message: message, context: WorkContext(requestID: requestIDs.id(for: message.headers), logger: logger))
+        notify(request, response: Response(status: .clientClosedRequest), stopwatch: stopwatch)
     }
 
     /// Every interceptor whose `preHandle` ran, in reverse order, exactly once per request.

@@ -85,7 +85,7 @@ struct ManagementResponder: HTTPResponder {
     }
 
     private func report(history: Bool) -> PoolsReport {
-        PoolAdvisor(settings: settings, now: monotonicNow())
+        PoolAdvisor(settings: settings, now: monotonicNanoseconds())
             .report(monitor.view, pools: monitor.pools, blocking: monitor.requests.blockingRoutes, includeHistory: history)
     }
 

@@ -118,7 +118,7 @@ final class PoolMonitor: Sendable {
     func sample() {
         let snapshots = pools.map { $0.snapshot() }
         let routes = requests.routeTotals
-        let now = monotonicNow()
+        let now = monotonicNanoseconds()
         let threshold = UInt64(clamping: settings.saturationThreshold.totalNanoseconds)
         var toReport: [(PoolSnapshot, UInt64)] = []
         var ended: [String] = []
@@ -215,7 +215,7 @@ final class PoolMonitor: Sendable {
 
     /// The pool's refusals over the last `duration`, from the history.
     func rejected(pool name: String, within duration: Duration) -> UInt64 {
-        let cutoff = monotonicNow() &- UInt64(clamping: duration.totalNanoseconds)
+        let cutoff = monotonicNanoseconds() &- UInt64(clamping: duration.totalNanoseconds)
         return state.withLock { state in
             (state.tracks[name]?.history ?? []).filter { $0.at >= cutoff }.reduce(0) { $0 + $1.rejected }
         }

@@ -5,12 +5,14 @@ import NIOHTTP1
 /// access log report, and what the pool advisor learns from.
 ///
 /// Every part is a sum over the request's life (a request that resumes on the front for
-/// rendering waits for a front thread twice: both waits are in ``frontQueue``).
+/// rendering waits for a front thread twice: both waits are in ``frontQueue``). The parts are
+/// measured back to back on one monotonic clock, so they add up to ``total``.
 public struct RequestTimings: Sendable, Hashable {
     /// Waiting for a front thread (`front-queue`).
     public var frontQueue: Duration = .zero
-    /// Running on a front thread up to the handler's return: interceptors, binding, the
-    /// handler (`front`).
+    /// Running on a front thread up to the handler's return: routing, interceptors, binding,
+    /// the handler (`front`). For an asynchronous result, up to the moment its work was
+    /// started (`afterConcurrentHandlingStarted`, the timeout armed, the callable submitted).
     public var front: Duration = .zero
     /// Waiting for a back thread (`back-queue`), for a `Callable` or `WebAsyncTask`.
     public var backQueue: Duration = .zero
@@ -18,7 +20,9 @@ public struct RequestTimings: Sendable, Hashable {
     public var back: Duration = .zero
     /// Waiting for a `DeferredResult` or an `async` handler, holding no Brigade thread (`async`).
     public var asyncWait: Duration = .zero
-    /// Rendering the result and writing the response on a front thread (`render`).
+    /// Rendering the result (or resolving the error), `postHandle`, and handing the response
+    /// to the connection, on a front thread (`render`). For a request that timed out, the
+    /// timeout callbacks too.
     public var render: Duration = .zero
     /// From the request's arrival to its response being handed to the connection (`total`).
     public var total: Duration = .zero
@@ -41,10 +45,23 @@ public struct RequestRecord: Sendable {
     public var status: Int
     /// Where the time went.
     public var timings: RequestTimings
+    /// The peer's address (`ip:port`), when known.
+    public var remoteAddress: String? = nil
+    /// The request's HTTP version.
+    public var version: HTTPVersion = .http1_1
+    /// The size of the response body written, in bytes (0 for a client that left).
+    public var responseBodyBytes: Int = 0
 }
 
 /// Told about every request once it is answered (or its client left). Called on the thread
-/// that finished the request — usually a front thread — so it must be quick and must not block.
+/// that finished the request — usually a front thread; the event loop for the `503` the front
+/// pool's saturation answers — so it must be quick and must not block.
+///
+/// Each observer is called exactly once per request, after the response was handed to the
+/// connection and the interceptors' `afterCompletion` ran: for every status the framework
+/// writes (errors, `404`, `405`, the automatic `OPTIONS`, the saturation `503`), and with
+/// status `499` for a client that left while its request was asynchronous or waiting for a
+/// front thread.
 protocol RequestObserver: Sendable {
     func requestCompleted(_ record: RequestRecord)
 }

@@ -31,6 +31,3 @@ extension ThreadPool: ManagedPool {
         ThreadIdentity.current?.activity?.label(label)
     }
 }
-
-/// The monotonic clock pools time tasks with, in nanoseconds.
-public func monotonicNow() -> UInt64 { monotonicNanoseconds() }

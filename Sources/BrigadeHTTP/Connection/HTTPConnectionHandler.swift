@@ -98,12 +98,15 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
 
     private func receiveEnd(context: ChannelHandlerContext) {
         guard case .receiving(let head, let body) = state else { return }
+        // The request's arrival: complete, and about to be handed over. A pipelined request
+        // reaches this point only once the previous response was written (see above).
+        let receivedAt = monotonicNanoseconds()
         requestNumber &+= 1
         let cancellation = CancellationSignal()
         state = .responding(number: requestNumber, head: head, cancellation: cancellation)
         let request = HTTPServerRequest(
             method: head.method, uri: head.uri, version: head.version, headers: head.headers,
-            body: body, remoteAddress: remoteAddress, cancellation: cancellation)
+            body: body, remoteAddress: remoteAddress, cancellation: cancellation, receivedAt: receivedAt)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let writer = HTTPResponseWriter(eventLoop: context.eventLoop, requestNumber: requestNumber) { response, number in
             let (handler, context) = bound.value

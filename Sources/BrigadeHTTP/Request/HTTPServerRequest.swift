@@ -22,8 +22,17 @@ public struct HTTPServerRequest: Sendable {
     /// when the client disconnects before the response is written; the framework when the
     /// request times out. Long work (database calls) stops when it fires.
     public var cancellation: CancellationSignal
+    /// When the request arrived complete, in ``monotonicNanoseconds()`` (not wall-clock time):
+    /// the connector sets it when the request's last byte was read and it is handed to the
+    /// responder; the start of every timing the framework reports (`Server-Timing`'s `total`).
+    ///
+    /// A pipelined request is handed over, and so stamped, only once the response to the one
+    /// before it was written: its time behind that response is not counted.
+    public var receivedAt: UInt64
 
     /// Creates a request (the connector does; tests and the in-process client may too).
+    ///
+    /// `receivedAt` defaults to now: a request made in-process arrives when it is made.
     public init(
         method: HTTPMethod,
         uri: String,
@@ -31,7 +40,8 @@ public struct HTTPServerRequest: Sendable {
         headers: HTTPHeaders = [:],
         body: ByteBuffer = ByteBuffer(),
         remoteAddress: String? = nil,
-        cancellation: CancellationSignal = CancellationSignal()
+        cancellation: CancellationSignal = CancellationSignal(),
+        receivedAt: UInt64 = monotonicNanoseconds()
     ) {
         self.method = method
         self.uri = uri
@@ -40,6 +50,7 @@ public struct HTTPServerRequest: Sendable {
         self.body = body
         self.remoteAddress = remoteAddress
         self.cancellation = cancellation
+        self.receivedAt = receivedAt
     }
 
     /// The path part of ``uri``, without the query.

@@ -126,7 +126,7 @@ extension PostgresPool {
             // The caller left a transaction open (a raw BEGIN): roll it back before reuse.
             broken = (try? connection.executeScript("ROLLBACK", deadline: .now + configuration.validationTimeout)) == nil
         }
-        let held = monotonicNow() &- leasedAt
+        let held = monotonicNanoseconds() &- leasedAt
         let now = ContinuousClock.now
         let followup = state.withLock { locked in
             locked.counters.hold.record(nanoseconds: held)

@@ -13,7 +13,7 @@ extension PostgresPool: ManagedPool {
     public func snapshot() -> PoolSnapshot {
         let stats = statistics
         return PoolSnapshot(
-            name: name, kind: kind, takenAtNanoseconds: monotonicNow(), size: stats.total, active: stats.active,
+            name: name, kind: kind, takenAtNanoseconds: monotonicNanoseconds(), size: stats.total, active: stats.active,
             queued: stats.waiting, coreSize: configuration.effectiveMinIdle, maxSize: configuration.maxSize,
             queueCapacity: nil, completed: UInt64(stats.acquired), rejected: UInt64(stats.timeouts),
             queueWait: stats.acquireWait, service: stats.hold)

@@ -128,7 +128,7 @@ public final class PostgresPool: Sendable {
             thread: needsThreadName ? ThreadTier.currentThreadName : "-", fileID: fileID, line: line, function: function)
         let lease = try acquire(deadline: deadline, site: site)
         lease.pooled.connection.leaseDeadline = deadline
-        let leasedAt = monotonicNow()
+        let leasedAt = monotonicNanoseconds()
         defer { release(lease, heldSince: leasedAt) }
         return try body(lease.pooled.connection)
     }
