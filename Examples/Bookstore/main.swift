@@ -26,6 +26,7 @@ do {
 logger.info("bookstore is ready", metadata: [
     "url": "http://\(configuration.server.host):\(server.port ?? configuration.server.port)",
     "port": "\(server.port ?? configuration.server.port)",
+    "management": "\(server.managementPort.map { "http://\(configuration.management.host):\($0)" } ?? "off")",
 ])
 
 // Serve until SIGINT or SIGTERM; then answer the waiting long polls, drain, and clean up

@@ -116,6 +116,9 @@ import Testing
             // The database pool is in the metrics too.
             let metrics = try await Metrics.read(management)
             #expect(metrics.value("brigade_pool_max_size", ["pool": "database"]) == 2)
+            // The readiness checks leased connections: their waits and hold times are recorded.
+            #expect((metrics.value("brigade_pool_queue_wait_seconds_count", ["pool": "database"]) ?? 0) >= 2)
+            #expect((metrics.value("brigade_pool_service_seconds_count", ["pool": "database"]) ?? 0) >= 2)
         }
         // The server closed the pool it managed.
         #expect(throws: PostgresError.self) { try pool.withConnection { _ in } }

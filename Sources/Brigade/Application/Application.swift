@@ -89,6 +89,7 @@ public struct Application: Sendable {
         let executors = try BackExecutors(configuration: configuration, metrics: metrics.factory)
         let requests = RequestStatistics(
             factory: metrics.factory, frontBlockingThreshold: configuration.management.frontBlockingThreshold, logger: logger)
+        for pool in managedPools { pool.instrument(PoolTimers(pool: pool.name, factory: metrics.factory)) }
         let pools: [any ManagedPool] = [front] + executors.all + managedPools
         var names = Set<String>()
         for pool in pools where !names.insert(pool.name).inserted {

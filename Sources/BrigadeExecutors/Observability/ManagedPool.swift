@@ -146,6 +146,9 @@ public protocol ManagedPool: AnyObject, Sendable {
     func startupChecks(_ facts: StartupFacts, logger: Logger)
     /// Closes the pool once the server has drained the work that uses it. Default: nothing.
     func close() async
+    /// Records every wait and service time into `timers` from now on (the server's metrics).
+    /// Default: nothing (a ``ThreadPool`` takes its metrics factory at creation).
+    func instrument(_ timers: PoolTimers)
 }
 
 extension ManagedPool {
@@ -161,4 +164,6 @@ extension ManagedPool {
     public func startupChecks(_ facts: StartupFacts, logger: Logger) {}
     /// Nothing to close.
     public func close() async {}
+    /// Not instrumented.
+    public func instrument(_ timers: PoolTimers) {}
 }

@@ -6,7 +6,6 @@ import Musl
 import Darwin
 #endif
 import DequeModule
-import CoreMetrics
 
 extension ThreadPool {
     /// Starts the OS thread for a worker counted by `reserveThreadLocked()`.
@@ -41,8 +40,8 @@ extension ThreadPool {
                 worker.activity.end()
                 let elapsed = monotonicNanoseconds() &- started
                 if let timers {
-                    timers.queueWait.recordNanoseconds(Int64(clamping: waited))
-                    timers.service.recordNanoseconds(Int64(clamping: elapsed))
+                    timers.recordQueueWait(nanoseconds: waited)
+                    timers.recordService(nanoseconds: elapsed)
                 }
                 lock.lock()
                 core.completed += 1

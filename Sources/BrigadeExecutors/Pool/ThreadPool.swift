@@ -1,5 +1,5 @@
-import DequeModule
 import CoreMetrics
+import DequeModule
 
 /// A bounded pool of OS threads: the front pool and every back executor are one of these.
 ///
@@ -87,11 +87,6 @@ public final class ThreadPool: @unchecked Sendable {
         var workers: [Int: Worker] = [:]
     }
 
-    /// swift-metrics timers fed with every task's queue wait and service time.
-    struct TaskTimers: Sendable {
-        let queueWait: CoreMetrics.Timer
-        let service: CoreMetrics.Timer
-    }
 
     let lock = PThreadLock()
     let terminated: PThreadLock.Condition
@@ -103,7 +98,7 @@ public final class ThreadPool: @unchecked Sendable {
     /// The pool's name (also the prefix of its threads' names).
     public let name: String
     /// Set when the pool was made with a metrics factory; fixed.
-    let timers: TaskTimers?
+    let timers: PoolTimers?
 
     /// Creates the pool and starts its core threads.
     /// - Parameters:
@@ -116,11 +111,7 @@ public final class ThreadPool: @unchecked Sendable {
     public init(configuration: Configuration, metrics: (any MetricsFactory)? = nil) throws(ConfigurationError) {
         try configuration.validate()
         self.name = configuration.name
-        self.timers = metrics.map { factory in
-            TaskTimers(
-                queueWait: CoreMetrics.Timer(label: "brigade_pool_queue_wait_seconds", dimensions: [("pool", configuration.name)], factory: factory),
-                service: CoreMetrics.Timer(label: "brigade_pool_service_seconds", dimensions: [("pool", configuration.name)], factory: factory))
-        }
+        self.timers = metrics.map { PoolTimers(pool: configuration.name, factory: $0) }
         self.tier = configuration.tier
         self.batchScheduling = configuration.batchScheduling
         self.core = Core(configuration: configuration)

@@ -129,7 +129,7 @@ extension PostgresPool {
         let held = monotonicNanoseconds() &- leasedAt
         let now = ContinuousClock.now
         let followup = state.withLock { locked in
-            locked.counters.hold.record(nanoseconds: held)
+            locked.counters.recordHeld(nanoseconds: held)
             return Self.resolve(locked.machine.released(lease.slot, broken: broken, now: now), in: &locked)
         }
         run(followup)

@@ -61,6 +61,11 @@ extension PostgresPool: ManagedPool {
         }
     }
 
+    /// Records acquisition waits and hold times into `timers` from now on.
+    public func instrument(_ timers: PoolTimers) {
+        state.withLock { $0.counters.timers = timers }
+    }
+
     /// Shuts the pool down (see ``shutdown()``).
     public func close() async { shutdown() }
 }

@@ -42,12 +42,20 @@ public final class PostgresPool: Sendable {
         var leaks = 0
         var acquireWait = LatencyHistogram()
         var hold = LatencyHistogram()
+        /// The server's metrics, once it manages the pool.
+        var timers: PoolTimers?
 
         mutating func recordAcquired(nanoseconds: UInt64) {
             acquired += 1
             acquireNanos &+= nanoseconds
             maxAcquireNanos = max(maxAcquireNanos, nanoseconds)
             acquireWait.record(nanoseconds: nanoseconds)
+            timers?.recordQueueWait(nanoseconds: nanoseconds)
+        }
+
+        mutating func recordHeld(nanoseconds: UInt64) {
+            hold.record(nanoseconds: nanoseconds)
+            timers?.recordService(nanoseconds: nanoseconds)
         }
     }
 
