@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system packages Brigade needs when they are missing (Debian/Ubuntu):
 # libpq (headers + pkg-config file) for CBrigadeLibPQ, the PostgreSQL server binaries for
-# EmbeddedPostgres, and pkg-config. Sourced by run.sh and test.sh; safe to run repeatedly.
+# EmbeddedPostgres, and pkg-config; with BRIGADE_TEST_DEPS=1 (test.sh) also Chromium's
+# headless shell, in which the dashboard tests run. Sourced by run.sh and test.sh; safe to
+# run repeatedly.
 set -euo pipefail
 
 brigade_missing_packages() {
@@ -10,6 +12,9 @@ brigade_missing_packages() {
   command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
   if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
     missing+=(postgresql)
+  fi
+  if [ "${BRIGADE_TEST_DEPS:-0}" = 1 ] && ! command -v chromium-headless-shell >/dev/null 2>&1; then
+    missing+=(chromium-headless-shell)
   fi
   echo "${missing[@]:-}"
 }

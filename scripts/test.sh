@@ -3,7 +3,7 @@
 # Tests that need PostgreSQL start their own throwaway server (EmbeddedPostgres).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/ensure-deps.sh
+BRIGADE_TEST_DEPS=1 source scripts/ensure-deps.sh
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 swift build --build-tests
 if [ $# -gt 0 ]; then exec swift test --skip-build --disable-xctest "$@"; fi

@@ -135,6 +135,11 @@ struct ManagementResponder: HTTPResponder {
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "text/html; charset=utf-8")
         headers.add(name: "cache-control", value: "no-store")
+        // The page is self-contained: the browser refuses (and reports in its console)
+        // anything it would load from elsewhere.
+        headers.add(
+            name: "content-security-policy",
+            value: "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'")
         return Response(status: .ok, headers: headers, body: ByteBuffer(string: page))
     }
 
