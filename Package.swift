@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "pg-benchmark", targets: ["PostgresBenchmark"]),
         .executable(name: "bookstore", targets: ["Bookstore"]),
         .executable(name: "benchmarks", targets: ["Benchmarks"]),
+        .executable(name: "overload", targets: ["Overload"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -151,6 +152,16 @@ let package = Package(
             dependencies: ["Brigade", "BrigadePostgres", "BrigadeMigrations"],
             path: "Examples/Benchmarks",
             exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Overload",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Examples/Overload",
             swiftSettings: swiftSettings
         ),
 
