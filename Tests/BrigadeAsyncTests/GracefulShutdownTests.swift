@@ -51,4 +51,38 @@ import Testing
         let allEnded = created.all.allSatisfy { $0.isSetOrExpired }
         #expect(allEnded)
     }
+
+    /// A handler still running on a front thread when shutdown begins, with nothing else
+    /// pending, and which then goes asynchronous, is answered when its result comes.
+    @Test func aRequestStillOnTheFrontWhenShutdownBeginsIsAnswered() async throws {
+        let entered = Latch()
+        let proceed = Latch()
+        var app = Application(configuration: testConfiguration(asyncTimeout: .seconds(60)))
+        app.register(TestController { routes in
+            routes.get("/late") { _ in
+                entered.open()
+                proceed.wait()  // holds the front thread until shutdown has begun
+                let result = DeferredResult<String>()
+                Scheduler.shared.schedule(after: .milliseconds(200)) { result.setResult("late") }
+                return result
+            }
+        })
+        let server = try app.makeServer()
+        try await server.start()
+        let port = try #require(server.port)
+        async let answer = LiveHTTPClient.send(HTTPServerRequest(method: .GET, uri: "/late"), port: port)
+        #expect(await entered.waitAsync())
+
+        let shutdown = Task { try await server.shutdown(grace: .seconds(5)) }
+        // Nothing is pending, so shutdown goes straight on to drain the front pool, which
+        // refuses new work from then on.
+        #expect(await eventually { (try? server.frontPool.execute {}) == nil })
+        proceed.open()
+
+        let response = try await answer
+        #expect(response.status == .ok)
+        #expect(response.text == "late")
+        try await shutdown.value
+        #expect(server.pendingAsyncRequests == 0)
+    }
 }

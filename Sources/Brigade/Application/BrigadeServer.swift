@@ -111,26 +111,35 @@ public final class BrigadeServer: Service, Sendable {
     /// 2. lets pending asynchronous requests finish within `grace`, then ends the rest as
     ///    if they timed out (their timeout result or callbacks apply, else `503` with
     ///    `Retry-After`);
-    /// 3. lets the front pool and then the back executors finish their work (up to `grace`
-    ///    each) while responses can still be written;
+    /// 3. lets the front pool finish its work (up to `grace`) — a handler still running when
+    ///    shutdown began may go asynchronous meanwhile: its request is then treated as in 2,
+    ///    within what is left of the same grace period — and then the back executors (up to
+    ///    `grace`), while responses can still be written;
     /// 4. closes the pools the application asked the server to manage (the database pool);
     /// 5. closes the connections, the management port and the event loops.
     public func shutdown(grace: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + grace
         stopping.set()
         await http.quiesce()
-        if !(await pending.waitUntilEmpty(timeout: grace)) {
-            let left = pending.all
-            logger.info("shutdown grace passed: ending pending asynchronous requests", metadata: ["count": "\(left.count)"])
-            for exchange in left { exchange.shutdownExpired() }
-            _ = await pending.waitUntilEmpty(timeout: .seconds(5))
-        }
+        await endPendingRequests(by: deadline)
         _ = await frontPool.shutdownGracefully(timeout: grace)
+        await endPendingRequests(by: deadline)
         await executors.shutdownGracefully(timeout: grace)
         for pool in applicationPools { await pool.close() }
         monitor.stop()
         try? await management?.shutdown()
         try await http.shutdown()
         _ = await managementPool.shutdownGracefully(timeout: .seconds(5))
+    }
+
+    /// Lets pending asynchronous requests finish until `deadline`, then ends the rest as if
+    /// they timed out.
+    private func endPendingRequests(by deadline: ContinuousClock.Instant) async {
+        if await pending.waitUntilEmpty(timeout: max(.zero, deadline - ContinuousClock.now)) { return }
+        let left = pending.all
+        logger.info("shutdown grace passed: ending pending asynchronous requests", metadata: ["count": "\(left.count)"])
+        for exchange in left { exchange.shutdownExpired() }
+        _ = await pending.waitUntilEmpty(timeout: .seconds(5))
     }
 
     /// Starts and serves until graceful shutdown, then shuts down.
