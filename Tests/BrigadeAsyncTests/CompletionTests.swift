@@ -92,7 +92,7 @@ import Testing
         try await app.test(.live) { client throws in
             let connection = try await openAndSend("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n", port: client.port ?? 0)
             #expect(await eventually { created.count == 1 }, "the handler ran")
-            try await connection.close()
+            try await connection.close().get()
             #expect(await completed.waitAsync(), "onCompletion ran when the client left")
             #expect(created.all.first?.isSetOrExpired == true)
             #expect(created.all.first?.setResult("late") == false)
@@ -162,7 +162,7 @@ import Testing
         try await app.test(.live) { client throws in
             let connection = try await openAndSend("GET /running HTTP/1.1\r\nHost: x\r\n\r\n", port: client.port ?? 0)
             #expect(await running.waitAsync())
-            try await connection.close()
+            try await connection.close().get()
             #expect(await eventually { interceptor.completed.all == [499] })
             gate.open()
             #expect(await finished.waitAsync())
