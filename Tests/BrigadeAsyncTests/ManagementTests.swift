@@ -60,6 +60,11 @@ import Testing
             // The second waited for the first: its queue wait is in a bucket above 0.
             #expect((after.value("brigade_pool_queue_wait_seconds_sum", ["pool": "back"]) ?? 0) > 0)
             #expect(after.value("brigade_pool_active", ["pool": "back"]) == 0)
+            // The front ran the four handlers, then rendered their four results.
+            let frontBefore = before.value("brigade_pool_completed_total", ["pool": "front"]) ?? 0
+            #expect((after.value("brigade_pool_completed_total", ["pool": "front"]) ?? 0) >= frontBefore + 8)
+            #expect((after.value("brigade_pool_queue_wait_seconds_count", ["pool": "front"]) ?? 0) >= 8)
+            #expect((2...4).contains(after.value("brigade_pool_size", ["pool": "front"]) ?? 0))
             #expect(after.value("brigade_async_requests_pending") == 0)
             #expect(after.value("brigade_async_requests_completed_total") == 4)
             #expect(after.value("brigade_async_requests_timed_out_total") == 1)
