@@ -12,7 +12,7 @@ import Foundation
 /// The recommendation is L × (1 + headroom), rounded up.
 struct PoolAdvisor {
     let settings: Configuration.Management
-    /// Database pools wait on; the warnings name their keys.
+    /// When the report is made (monotonic nanoseconds).
     let now: UInt64
 
     func report(_ view: PoolMonitor.View, pools: [any ManagedPool], blocking: [RequestStatistics.BlockingRoute], includeHistory: Bool) -> PoolsReport {
@@ -20,7 +20,7 @@ struct PoolAdvisor {
         for pool in pools {
             let window = view.windows[pool.name] ?? []
             let history = view.histories[pool.name] ?? []
-            guard let last = window.last ?? Optional(pool.snapshot()) else { continue }
+            let last = window.last ?? pool.snapshot()
             let measured = measure(window, history: history)
             let recommended = measured.flatMap { recommend($0, kind: pool.kind) }
             reports.append(PoolReport(
@@ -35,7 +35,7 @@ struct PoolAdvisor {
         }
         let routes = routeReports(view)
         return PoolsReport(
-            windowSeconds: Self.round(Double(settings.adviceWindow.totalNanoseconds) / 1e9),
+            windowSeconds: Self.round(Double(settings.adviceWindow.clampedNanoseconds) / 1e9),
             pools: reports, routes: routes,
             warnings: warnings(reports, routes: routes, blocking: blocking, view: view),
             starvation: view.events.reversed().map { event in
@@ -105,7 +105,7 @@ struct PoolAdvisor {
 
     private func warnings(_ pools: [PoolReport], routes: [RouteReport], blocking: [RequestStatistics.BlockingRoute], view: PoolMonitor.View) -> [String] {
         var warnings: [String] = []
-        let windowText = "the last \(Self.format(Double(settings.adviceWindow.totalNanoseconds) / 1e9)) s"
+        let windowText = "the last \(Self.format(Double(settings.adviceWindow.clampedNanoseconds) / 1e9)) s"
         let front = pools.first { $0.kind == .front }
         let backs = pools.filter { $0.kind == .back }
         let database = pools.first { $0.kind == .database }

@@ -74,9 +74,9 @@ final class PoolMonitor: Sendable {
         self.metrics = metrics
         self.settings = settings
         self.logger = logger
-        let interval = Double(settings.sampleInterval.totalNanoseconds)
-        self.windowSamples = max(2, Int((Double(settings.adviceWindow.totalNanoseconds) / interval).rounded(.up)) + 1)
-        self.historySamples = max(windowSamples, Int((Double(settings.history.totalNanoseconds) / interval).rounded(.up)) + 1)
+        let interval = Double(settings.sampleInterval.clampedNanoseconds)
+        self.windowSamples = max(2, Int((Double(settings.adviceWindow.clampedNanoseconds) / interval).rounded(.up)) + 1)
+        self.historySamples = max(windowSamples, Int((Double(settings.history.clampedNanoseconds) / interval).rounded(.up)) + 1)
     }
 
     /// The managed pool called `name`.
@@ -119,7 +119,7 @@ final class PoolMonitor: Sendable {
         let snapshots = pools.map { $0.snapshot() }
         let routes = requests.routeTotals
         let now = monotonicNanoseconds()
-        let threshold = UInt64(clamping: settings.saturationThreshold.totalNanoseconds)
+        let threshold = settings.saturationThreshold.clampedNanoseconds
         var toReport: [(PoolSnapshot, UInt64)] = []
         var ended: [String] = []
         state.withLock { state in
@@ -215,7 +215,7 @@ final class PoolMonitor: Sendable {
 
     /// The pool's refusals over the last `duration`, from the history.
     func rejected(pool name: String, within duration: Duration) -> UInt64 {
-        let cutoff = monotonicNanoseconds() &- UInt64(clamping: duration.totalNanoseconds)
+        let cutoff = monotonicNanoseconds() &- duration.clampedNanoseconds
         return state.withLock { state in
             (state.tracks[name]?.history ?? []).filter { $0.at >= cutoff }.reduce(0) { $0 + $1.rejected }
         }

@@ -58,37 +58,36 @@ final class RequestStatistics: RequestObserver {
 
     private let state = Mutex(State())
     private let factory: any MetricsFactory
-    private let blockingThresholdNanos: Int64
+    private let blockingThresholdNanos: UInt64
     private let logger: Logger
 
     init(factory: any MetricsFactory, frontBlockingThreshold: Duration, logger: Logger) {
         self.factory = factory
-        self.blockingThresholdNanos = frontBlockingThreshold.totalNanoseconds
+        self.blockingThresholdNanos = frontBlockingThreshold.clampedNanoseconds
         self.logger = logger
     }
 
     func requestCompleted(_ record: RequestRecord) {
         let route = RouteKey(method: record.method.rawValue, route: record.route)
         let key = SeriesKey(route: route, status: record.status)
-        let timings = record.timings
-        let front = timings.front.totalNanoseconds
-        let blocked = record.route != nil && front > blockingThresholdNanos
+        let timings = TierNanoseconds(record.timings)
+        let blocked = record.route != nil && timings.front > blockingThresholdNanos
         let (series, firstBlock) = state.withLock { state -> (Series?, Bool) in
             var totals = state.routes[route, default: RouteTotals()]
             totals.count &+= 1
-            totals.frontNanos &+= UInt64(clamping: front + timings.render.totalNanoseconds)
-            totals.backNanos &+= UInt64(clamping: timings.back.totalNanoseconds)
-            totals.waitNanos &+= UInt64(clamping: timings.frontQueue.totalNanoseconds + timings.backQueue.totalNanoseconds)
-            totals.totalNanos &+= UInt64(clamping: timings.total.totalNanoseconds)
+            totals.frontNanos &+= timings.front &+ timings.render
+            totals.backNanos &+= timings.back
+            totals.waitNanos &+= timings.frontQueue &+ timings.backQueue
+            totals.totalNanos &+= timings.total
             state.routes[route] = totals
             var first = false
             if blocked {
                 if var seen = state.blocking[route] {
-                    seen.longest = max(seen.longest, timings.front)
+                    seen.longest = max(seen.longest, record.timings.front)
                     seen.occurrences += 1
                     state.blocking[route] = seen
                 } else {
-                    state.blocking[route] = BlockingRoute(route: route, longest: timings.front, occurrences: 1)
+                    state.blocking[route] = BlockingRoute(route: route, longest: record.timings.front, occurrences: 1)
                     first = true
                 }
             }
@@ -96,13 +95,13 @@ final class RequestStatistics: RequestObserver {
         }
         let found = series ?? makeSeries(key)
         found.requests.increment()
-        found.duration.recordNanoseconds(timings.total.totalNanoseconds)
+        found.duration.recordNanoseconds(Int64(clamping: timings.total))
         if firstBlock {
             logger.warning(
                 "a handler blocked a front thread: return a Callable or WebAsyncTask (or a DeferredResult) from it so the front thread is released",
                 metadata: [
-                    "route": "\(route)", "held-ms": "\(Self.milliseconds(timings.front))",
-                    "threshold-ms": "\(Self.milliseconds(.nanoseconds(blockingThresholdNanos)))",
+                    "route": "\(route)", "held-ms": "\(Self.milliseconds(record.timings.front))",
+                    "threshold-ms": "\(Self.milliseconds(.nanoseconds(Int64(clamping: blockingThresholdNanos))))",
                 ])
         }
     }
@@ -129,16 +128,6 @@ final class RequestStatistics: RequestObserver {
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
-        (Double(duration.totalNanoseconds) / 1e4).rounded() / 100
-    }
-}
-
-extension Duration {
-    /// The duration in nanoseconds, saturating.
-    var totalNanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        return whole.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
+        (Double(duration.clampedNanoseconds) / 1e4).rounded() / 100
     }
 }
