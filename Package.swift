@@ -102,6 +102,7 @@ let package = Package(
             name: "BrigadeMigrations",
             dependencies: [
                 "BrigadePostgres",
+                "BrigadeExecutors",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -211,13 +212,16 @@ let package = Package(
         ),
         .testTarget(
             name: "BrigadeMigrationsTests",
-            dependencies: ["BrigadeMigrations", "BrigadePostgres"],
+            dependencies: [
+                "BrigadeMigrations", "BrigadePostgres", "BrigadeExecutors",
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "BookstoreTests",
             dependencies: [
-                "Bookstore", "Brigade", "BrigadeTesting", "BrigadePostgres",
+                "Bookstore", "Brigade", "BrigadeTesting", "BrigadePostgres", "BrigadeMigrations",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

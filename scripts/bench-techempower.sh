@@ -138,7 +138,7 @@ start_peer() {
   case $peer in
     brigade)       start_server brigade "$BRIGADE_PORT" /plaintext env \
                       DATABASE_URL="postgresql://postgres@127.0.0.1:$BRIGADE_PGPORT/techempower" \
-                      MIGRATIONS_DIRECTORY="$ROOT/Migrations" LOG_LEVEL=warning SERVER_PORT="$BRIGADE_PORT" \
+                      MIGRATIONS_LOCATIONS="$ROOT/Migrations" LOG_LEVEL=warning SERVER_PORT="$BRIGADE_PORT" \
                       SERVER_HOST=127.0.0.1 SERVER_BACKLOG=4096 "$BIN" ;;
     nginx)         start_server "$peer" 8085 /plaintext nginx -p "$NGX_PREFIX/" -c "$ANCHORS/nginx/nginx.conf" -g 'daemon off;' ;;
     hummingbird)   start_server "$peer" 8080 /plaintext "$ANCHORS/hb-app/.build/release/HBBench" ;;

@@ -72,12 +72,14 @@ enum BenchmarksDatabase {
         return try EmbeddedPostgres.shared().url
     }
 
-    /// Applies `Migrations/` (`migrations.directory`): the World and Fortune tables come from
+    /// Applies `Migrations/` (`migrations.locations`): the World and Fortune tables come from
     /// `V10__…` and `V11__…`.
-    /// - Throws: ``MigrationError``, ``PostgresError``.
-    static func migrate(url: String, directory: String) throws {
+    /// - Throws: ``MigrationError`` (a missing folder before connecting), ``PostgresError``.
+    static func migrate(url: String, configuration: Migrator.Configuration) throws {
+        let migrator = Migrator(configuration: configuration)
+        _ = try migrator.loadMigrations()
         let connection = try PostgresConnection(url: url)
         defer { connection.close() }
-        try Migrator(configuration: .init(directory: directory)).migrate(on: connection)
+        try migrator.migrate(on: connection)
     }
 }

@@ -1,3 +1,4 @@
+import BrigadeExecutors
 import BrigadePostgres
 
 /// Why migrating or validating failed; names the file concerned.
@@ -6,7 +7,7 @@ public struct MigrationError: Error, Sendable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
             case badFileName, duplicateVersion, unreadableDirectory, checksumMismatch, missingFile
-            case outOfOrder, sqlFailed, baselineRefused
+            case outOfOrder, sqlFailed, baselineRefused, locationNotFound
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -26,6 +27,8 @@ public struct MigrationError: Error, Sendable, CustomStringConvertible {
         public static let sqlFailed = Code(.sqlFailed)
         /// `baseline` on a database that already has history.
         public static let baselineRefused = Code(.baselineRefused)
+        /// A configured migrations folder does not exist (``MigrationLocation``).
+        public static let locationNotFound = Code(.locationNotFound)
         /// The code's name.
         public var description: String { base.rawValue }
     }
@@ -56,5 +59,35 @@ public struct MigrationError: Error, Sendable, CustomStringConvertible {
         var text = "\(where_): \(message)"
         if let sqlState = underlying?.sqlState { text += " (\(sqlState))" }
         return text
+    }
+}
+
+extension MigrationError: StartupFailure {
+    /// Exit status 78 (`EX_CONFIG`) for a folder that cannot be found or read, 65
+    /// (`EX_DATAERR`) for a migration that is wrong, edited, missing or fails.
+    public var diagnosis: StartupDiagnosis {
+        let problem = "migrations: \(description)"
+        switch code {
+        case .locationNotFound:
+            return StartupDiagnosis(
+                problem: problem,
+                action: "run from the folder that holds it, or set migrations.locations (MIGRATIONS_LOCATIONS, --migrations-locations) to its path",
+                exitStatus: .configuration)
+        case .unreadableDirectory:
+            return StartupDiagnosis(problem: problem, action: "check the folder's and the files' permissions", exitStatus: .configuration)
+        case .checksumMismatch:
+            return StartupDiagnosis(
+                problem: problem,
+                action: "restore the applied file as it was: an applied migration must never change; put the change in a new migration",
+                exitStatus: .dataError)
+        case .missingFile:
+            return StartupDiagnosis(problem: problem, action: "restore the applied migration's file", exitStatus: .dataError)
+        case .sqlFailed:
+            return StartupDiagnosis(problem: problem, action: "correct the migration (it was rolled back; nothing of it was applied)", exitStatus: .dataError)
+        case .badFileName, .duplicateVersion:
+            return StartupDiagnosis(problem: problem, action: "name each file V<version>__<description>.sql with a version of its own", exitStatus: .dataError)
+        default:
+            return StartupDiagnosis(problem: problem, action: "correct the migrations", exitStatus: .dataError)
+        }
     }
 }

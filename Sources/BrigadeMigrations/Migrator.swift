@@ -1,3 +1,4 @@
+import BrigadeExecutors
 import BrigadePostgres
 import Foundation
 import Logging
@@ -22,21 +23,69 @@ import Logging
 public struct Migrator: Sendable {
     /// Where migrations are and where their history goes.
     public struct Configuration: Sendable, Hashable {
-        /// The folder of `V<version>__<description>.sql` files. Key `migrations.directory`.
-        /// Default `Migrations`.
-        public var directory: String
+        /// The folders of `V<version>__<description>.sql` files, read together (a version
+        /// may appear in one of them only). Key `migrations.locations` (`MIGRATIONS_LOCATIONS`),
+        /// comma-separated, as Flyway's `locations`. Default `Migrations`.
+        ///
+        /// A relative folder is looked for in the working directory, then beside the
+        /// executable and in the folders above it — so `.build/release/app` started from
+        /// elsewhere still finds the project's `Migrations/` (see ``MigrationLocation``).
+        public var locations: [String]
         /// The history table (in the connection's current schema). Key `migrations.table`.
         /// Default `brigade_schema_history`.
         public var table: String
         /// The key of the session advisory lock taken while migrating. Default: derived from
         /// ``table``, so migrators of one table exclude each other.
         public var lockKey: Int64?
+        /// The deprecated key the locations were read from (`migrations.directory`,
+        /// `migrations.path`), if one was; the migrator warns about it.
+        public var deprecatedKey: String?
 
-        /// Creates a configuration; see each property for its default.
+        /// The first of ``locations``: for code that migrates one folder.
+        public var directory: String {
+            get { locations.first ?? "Migrations" }
+            set { locations = [newValue] }
+        }
+
+        /// Creates a configuration for one folder; see each property for its default.
         public init(directory: String = "Migrations", table: String = "brigade_schema_history", lockKey: Int64? = nil) {
-            self.directory = directory
+            self.init(locations: [directory], table: table, lockKey: lockKey)
+        }
+
+        /// Creates a configuration for several folders.
+        public init(locations: [String], table: String = "brigade_schema_history", lockKey: Int64? = nil) {
+            self.locations = locations
             self.table = table
             self.lockKey = lockKey
+        }
+
+        /// Reads `migrations.locations` and `migrations.table`. The keys earlier versions read,
+        /// `migrations.directory` and `migrations.path`, are still accepted when
+        /// `migrations.locations` is not set (``deprecatedKey`` says which).
+        /// - Throws: ``ConfigurationError`` for an empty list or table name.
+        public init(keys: ConfigKeys) throws(ConfigurationError) {
+            var text = keys.string("migrations.locations")
+            var deprecated: String?
+            if text == nil {
+                for key in ["migrations.directory", "migrations.path"] {
+                    if let value = keys.string(key) {
+                        text = value
+                        deprecated = key
+                        break
+                    }
+                }
+            }
+            let locations = (text ?? "Migrations").split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .map { $0.hasPrefix("filesystem:") ? String($0.dropFirst("filesystem:".count)) : $0 }
+                .filter { !$0.isEmpty }
+            guard !locations.isEmpty else {
+                throw ConfigurationError(key: "migrations.locations", "migrations.locations must name at least one folder, got '\(text ?? "")'")
+            }
+            let table = keys.string("migrations.table") ?? "brigade_schema_history"
+            guard !table.isEmpty else { throw ConfigurationError("migrations.table must not be empty") }
+            self.init(locations: locations, table: table)
+            self.deprecatedKey = deprecated
         }
 
         var effectiveLockKey: Int64 {
@@ -72,25 +121,28 @@ public struct Migrator: Sendable {
     /// - Throws: ``MigrationError`` for an unreadable folder, a badly named file or two files
     ///   with one version.
     public func loadMigrations() throws(MigrationError) -> [Migration] {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: configuration.directory)
-        } catch {
-            throw MigrationError(.unreadableDirectory, file: configuration.directory, message: "cannot list the migrations folder: \(error.localizedDescription)")
-        }
         var migrations: [Migration] = []
         var seen: [MigrationVersion: String] = [:]
-        for name in names.sorted() where name.hasSuffix(".sql") && !name.hasPrefix(".") {
-            let path = configuration.directory + "/" + name
-            guard let data = FileManager.default.contents(atPath: path), let sql = String(data: data, encoding: .utf8) else {
-                throw MigrationError(.unreadableDirectory, file: name, message: "cannot read the file as UTF-8")
+        for location in configuration.locations {
+            let folder = try MigrationLocation.resolve(location)
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            } catch {
+                throw MigrationError(.unreadableDirectory, file: folder.path, message: "cannot list the migrations folder: \(error.localizedDescription)")
             }
-            let migration = try Migration(fileName: name, sql: sql)
-            if let other = seen[migration.version] {
-                throw MigrationError(.duplicateVersion, file: name, message: "version \(migration.version) is also used by \(other)")
+            for name in names.sorted() where name.hasSuffix(".sql") && !name.hasPrefix(".") {
+                let path = folder.path + "/" + name
+                guard let data = FileManager.default.contents(atPath: path), let sql = String(data: data, encoding: .utf8) else {
+                    throw MigrationError(.unreadableDirectory, file: name, message: "cannot read the file as UTF-8")
+                }
+                let migration = try Migration(fileName: name, sql: sql)
+                if let other = seen[migration.version] {
+                    throw MigrationError(.duplicateVersion, file: name, message: "version \(migration.version) is also used by \(other)")
+                }
+                seen[migration.version] = name
+                migrations.append(migration)
             }
-            seen[migration.version] = name
-            migrations.append(migration)
         }
         return migrations.sorted { $0.version < $1.version }
     }
@@ -107,6 +159,14 @@ public struct Migrator: Sendable {
     ///   migration with file and line), ``PostgresError``.
     @discardableResult
     public func migrate(on connection: PostgresConnection) throws -> MigrationReport {
+        if let deprecated = configuration.deprecatedKey {
+            logger.warning("\(deprecated) is deprecated: set migrations.locations (MIGRATIONS_LOCATIONS) instead")
+        }
+        for location in configuration.locations {
+            if let folder = try? MigrationLocation.resolve(location), folder.foundBesideExecutable {
+                logger.info("migrations folder found beside the executable", metadata: ["location": "\(location)", "path": "\(folder.path)"])
+            }
+        }
         let migrations = try loadMigrations()
         return try withLock(on: connection) {
             try ensureHistoryTable(on: connection)

@@ -1,4 +1,5 @@
 import Brigade
+import BrigadeMigrations
 import BrigadePostgres
 import Synchronization
 
@@ -26,7 +27,7 @@ struct BenchmarksFixture: Sendable {
         let name = "techempower_\(number)_\(UInt32.random(in: 0...UInt32.max))"
         try server.createDatabase(name)
         url = server.url(database: name)
-        try BenchmarksDatabase.migrate(url: url, directory: Self.migrationsDirectory)
+        try BenchmarksDatabase.migrate(url: url, configuration: .init(directory: Self.migrationsDirectory))
         pool = try PostgresPool(configuration: .init(url: url, maxSize: 2))
         var configuration = try BenchmarksSettings.tuned(Configuration())
         configuration.back.maxThreads = 2

@@ -1,6 +1,7 @@
 @testable import Bookstore
 import Brigade
 import BrigadePostgres
+import BrigadeMigrations
 import BrigadeTesting
 import NIOHTTP1
 import Testing
@@ -28,7 +29,8 @@ extension BookstoreTests {
             let configuration = try await Configuration.load(arguments: ["bookstore"], environment: [:])
             let settings = try BookstoreSettings(keys: ConfigKeys(reader: configuration.reader))
             #expect(settings.databaseURL == nil)
-            #expect(settings.migrationsPath == "Migrations")
+            #expect(settings.migrations.locations == ["Migrations"])
+            #expect(settings.migrations.deprecatedKey == nil)
             #expect(settings.longPollTimeout == .seconds(30))
             #expect(settings.reportsTimeout == .seconds(10))
             #expect(settings.reportsDelay == .zero)
@@ -40,11 +42,11 @@ extension BookstoreTests {
                     "bookstore", "--database-max-size", "7", "--database-min-idle", "2", "--database-connection-timeout", "2s",
                     "--database-idle-timeout", "none", "--database-front-tier-access", "fail",
                 ],
-                environment: ["DATABASE_URL": "postgres://app@db/app", "MIGRATIONS_PATH": "/srv/migrations"])
+                environment: ["DATABASE_URL": "postgres://app@db/app", "MIGRATIONS_LOCATIONS": "/srv/migrations, filesystem:/srv/more"])
             let keys = ConfigKeys(reader: configuration.reader)
             let settings = try BookstoreSettings(keys: keys)
             #expect(settings.databaseURL == "postgres://app@db/app")
-            #expect(settings.migrationsPath == "/srv/migrations")
+            #expect(settings.migrations.locations == ["/srv/migrations", "/srv/more"])
             let pool = try PostgresPool.Configuration(keys: keys, defaultURL: "postgres://app@db/app")
             #expect(pool.maxSize == 7)
             #expect(pool.minIdle == 2)

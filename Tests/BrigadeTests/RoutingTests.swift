@@ -84,14 +84,14 @@ import Testing
         #expect(throws: RoutingError.self) { try app.makeServer() }
     }
 
-    @Test func sameTemplateWithDifferentMethodsIsNoDuplicate() throws {
+    @Test func sameTemplateWithDifferentMethodsIsNoDuplicate() async throws {
         var app = Application(configuration: testConfiguration())
         app.register(RoutesController { routes in
             routes.get("/things") { _ in "list" }
             routes.post("/things") { _ in "create" }
         })
         let server = try app.makeServer()
-        _ = server
+        try await server.shutdown(grace: .zero)
     }
 
     @Test func malformedTemplateThrowsRoutingError() throws {

@@ -1,5 +1,6 @@
 import Brigade
 import Foundation
+import BrigadeMigrations
 import BrigadePostgres
 
 /// The Bookstore's own configuration keys, read from the same sources as Brigade's
@@ -9,16 +10,17 @@ import BrigadePostgres
 /// |---|---|---|
 /// | `database.url` (`DATABASE_URL`) | unset | PostgreSQL to use; unset starts an embedded server |
 /// | `database.*` | see ``PostgresPool/Configuration`` | the connection pool |
-/// | `migrations.path` | `Migrations` | the folder of `V<n>__<name>.sql` files applied at start |
+/// | `migrations.locations` | `Migrations` | the folders of `V<n>__<name>.sql` files applied at start |
 /// | `bookstore.long-poll-timeout` | `30s` | how long `GET /books/changes` waits before answering `[]` |
 /// | `bookstore.reports-timeout` | `10s` | how long `GET /reports/authors` may take before `503` |
 /// | `bookstore.reports-delay` | `0ms` | extra time the report spends in PostgreSQL (`pg_sleep`), to show the timeout |
+/// | `back.max-threads` | `database.max-size` | every back task uses a connection: more threads would only wait for one |
 /// | `executors.reports.*` | 0 core / 4 max / 50 queue | the `reports` back executor |
 struct BookstoreSettings: Sendable {
     /// `database.url`; `nil` means "start an embedded PostgreSQL".
     var databaseURL: String?
-    /// `migrations.path` (also accepted: `migrations.directory`). Default `Migrations`.
-    var migrationsPath: String
+    /// `migrations.*`: where the schema's migrations are (see `Migrator.Configuration`).
+    var migrations: Migrator.Configuration
     /// `bookstore.long-poll-timeout`. Default 30 s.
     var longPollTimeout: Duration
     /// `bookstore.reports-timeout`. Default 10 s.
@@ -34,12 +36,24 @@ struct BookstoreSettings: Sendable {
     init(keys: ConfigKeys) throws(ConfigurationError) {
         let url = keys.string("database.url")?.trimmingCharacters(in: .whitespaces)
         databaseURL = (url?.isEmpty ?? true) ? nil : url
-        migrationsPath = keys.string("migrations.path") ?? keys.string("migrations.directory") ?? "Migrations"
+        migrations = try Migrator.Configuration(keys: keys)
         longPollTimeout = try keys.duration("bookstore.long-poll-timeout") ?? .seconds(30)
         reportsTimeout = try keys.duration("bookstore.reports-timeout") ?? .seconds(10)
         reportsDelay = try keys.duration("bookstore.reports-delay") ?? .zero
         if longPollTimeout <= .zero { throw ConfigurationError("bookstore.long-poll-timeout must be positive") }
         if reportsTimeout <= .zero { throw ConfigurationError("bookstore.reports-timeout must be positive") }
+    }
+
+    /// The default back executor sized to the database pool, unless `back.max-threads` was
+    /// set: every Bookstore `Callable` holds a connection while it runs, so a back thread
+    /// beyond `database.max-size` would only wait for one (and the pool's start-up check
+    /// warns about it).
+    static func backPool(_ back: Configuration.BackPool, keys: ConfigKeys) throws(ConfigurationError) -> Configuration.BackPool {
+        var back = back
+        let connections = try keys.int("database.max-size") ?? PostgresPool.Configuration.defaultMaxSize
+        if try keys.int("back.max-threads") == nil { back.maxThreads = connections }
+        if try keys.int("back.core-threads") == nil { back.coreThreads = min(back.coreThreads, back.maxThreads) }
+        return back
     }
 
     /// The `reports` executor's settings from `executors.reports.*`, with the Bookstore's

@@ -37,10 +37,11 @@ struct BookstoreApp: Sendable {
 /// Builds the Bookstore from a configuration; `main` and the tests share it.
 ///
 /// Reads the Bookstore's keys (``BookstoreSettings``) and the pool's `database.*` keys from
-/// `configuration.reader`; declares the `reports` executor (`executors.reports.*`); starts an
-/// embedded PostgreSQL when `database.url` is unset; applies the migrations of
-/// `migrations.path`; starts the change listener (returns once it listens); registers the
-/// controllers and the database error handlers.
+/// `configuration.reader`; declares the `reports` executor (`executors.reports.*`) and sizes
+/// the default back executor to the database pool; starts an embedded PostgreSQL when
+/// `database.url` is unset; applies the migrations of `migrations.locations`; starts the
+/// change listener (returns once it listens); registers the controllers, the database error
+/// handlers and what to stop at shutdown.
 ///
 /// Blocks while it connects and migrates: call it at start-up.
 /// - Parameters:
@@ -55,7 +56,10 @@ func buildApplication(configuration: Configuration, logger: Logger? = nil) throw
     let keys = ConfigKeys(reader: configuration.reader)
     let settings = try BookstoreSettings(keys: keys)
     configuration.executors[BookstoreSettings.reportsExecutor] = try BookstoreSettings.reportsPool(keys: keys)
+    configuration.back = try BookstoreSettings.backPool(configuration.back, keys: keys)
     try configuration.validate()
+    let migrator = Migrator(configuration: settings.migrations, logger: Logger(label: "bookstore.migrations", level: logger.logLevel))
+    _ = try migrator.loadMigrations()  // a missing or broken migrations folder fails before anything starts
 
     var embedded: EmbeddedPostgres?
     let url: String
@@ -69,7 +73,7 @@ func buildApplication(configuration: Configuration, logger: Logger? = nil) throw
         logger.info("embedded PostgreSQL is running", metadata: ["url": "\(url)"])
     }
     do {
-        try migrate(url: url, directory: settings.migrationsPath, logger: logger)
+        try migrate(url: url, migrator: migrator, logger: logger)
         let pool = try PostgresPool(
             configuration: PostgresPool.Configuration(keys: keys, defaultURL: url),
             logger: Logger(label: "bookstore.postgres", level: logger.logLevel))
@@ -92,6 +96,14 @@ func buildApplication(configuration: Configuration, logger: Logger? = nil) throw
             reports: ReportRepository(pool: pool, delay: settings.reportsDelay), timeout: settings.reportsTimeout))
         application.register(HealthController(changes: changes))
         DatabaseErrors.register(on: &application)
+        // Long polls answer `[]` as soon as shutdown begins rather than after the grace period;
+        // once the server stopped, the listener, the pool and the embedded server go.
+        application.beforeShutdown { changes.stop() }
+        application.afterShutdown { [embedded] in
+            changes.stop()
+            pool.shutdown()
+            embedded?.stop()
+        }
         return BookstoreApp(
             application: application, pool: pool, changes: changes, embedded: embedded, databaseURL: url, settings: settings)
     } catch {
@@ -102,17 +114,9 @@ func buildApplication(configuration: Configuration, logger: Logger? = nil) throw
 
 /// Applies the migrations on a connection of its own; instances starting together migrate
 /// once (the migrator's advisory lock).
-private func migrate(url: String, directory: String, logger: Logger) throws {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw ConfigurationError(
-            "migrations.path: there is no folder '\(directory)' (the working directory is "
-                + "\(FileManager.default.currentDirectoryPath)); run from the repository root or set migrations.path")
-    }
+private func migrate(url: String, migrator: Migrator, logger: Logger) throws {
     let connection = try PostgresConnection(url: url)
     defer { connection.close() }
-    let migrator = Migrator(
-        configuration: .init(directory: directory), logger: Logger(label: "bookstore.migrations", level: logger.logLevel))
     let report = try migrator.migrate(on: connection)
     logger.info("schema is up to date", metadata: [
         "version": "\(report.currentVersion.map { "\($0)" } ?? "none")", "applied": "\(report.applied.count)",

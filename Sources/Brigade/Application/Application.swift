@@ -6,13 +6,18 @@ import UnixSignals
 
 /// A Brigade application: its configuration, controllers, interceptors and error handlers.
 ///
-/// Configure it, then ``run()`` it (until SIGTERM/SIGINT), or ``makeServer()`` to start and
-/// stop it yourself (tests do):
+/// A program's `main.swift` hands it to ``main(arguments:environment:_:)``, which reads the
+/// configuration, serves until SIGTERM/SIGINT, shuts down gracefully, and turns a start-up
+/// failure into one clear log line and a non-zero exit:
 /// ```swift
-/// var app = Application(configuration: try await Configuration.load())
-/// app.register(HelloController())
-/// try await app.run()
+/// await Application.main { configuration in
+///     var app = Application(configuration: configuration)
+///     app.register(HelloController())
+///     return app
+/// }
 /// ```
+/// ``run()`` serves inside a program that manages its own lifecycle; ``makeServer()`` starts
+/// and stops it by hand (tests do).
 public struct Application: Sendable {
     /// The configuration the server will use.
     public var configuration: Configuration
@@ -26,6 +31,7 @@ public struct Application: Sendable {
     private var interceptors: [any Interceptor] = []
     private var errorHandlers = ErrorHandlers()
     private var managedPools: [any ManagedPool] = []
+    private var shutdownHooks = ShutdownHooks()
     /// Observers told about every answered request, besides those ``makeServer()`` adds from
     /// the configuration (the access log).
     var observers: [any RequestObserver] = []
@@ -73,9 +79,34 @@ public struct Application: Sendable {
         errorHandlers.add(type, handler)
     }
 
+    /// Runs `action` when graceful shutdown begins — the server has stopped accepting and
+    /// `/ready` answers 503 — before pending asynchronous requests are waited for: answer the
+    /// requests that would otherwise wait out the grace period (long polls), stop feeding
+    /// streams. On the task that shuts down; keep it short.
+    public mutating func beforeShutdown(_ action: @escaping @Sendable () -> Void) {
+        shutdownHooks.before.append(action)
+    }
+
+    /// Runs `action` once the server has stopped — every request answered, the executors
+    /// drained, the managed pools closed — or when start-up fails after the application was
+    /// configured: stop what you started for it (an embedded database, a listener). Actions
+    /// run in reverse order of registration.
+    public mutating func afterShutdown(_ action: @escaping @Sendable () async -> Void) {
+        shutdownHooks.after.append(action)
+    }
+
+    /// Runs the ``afterShutdown(_:)`` actions, last registered first. For a start-up that
+    /// failed before a server existed to run them.
+    func runAfterShutdownActions() async {
+        for action in shutdownHooks.after.reversed() { await action() }
+    }
+
     /// Compiles the routes and creates the front pool and the connector; nothing listens yet.
+    ///
+    /// Everything that can be refused is checked before any thread starts, so a failure
+    /// leaves nothing running.
     /// - Throws: ``RoutingError`` for a bad or duplicate route, ``ConfigurationError`` for
-    ///   invalid sizes.
+    ///   invalid sizes or two pools with one name.
     public func makeServer() throws -> BrigadeServer {
         try configuration.validate()
         var builder = RouteTrieBuilder()
@@ -84,33 +115,45 @@ public struct Application: Sendable {
             controller.register(with: routes)
             for route in routes.routes() { try builder.add(route) }
         }
-        let metrics = ServerMetrics()
-        let front = try ThreadPool(configuration: configuration.front.poolConfiguration, metrics: metrics.factory)
-        let executors = try BackExecutors(configuration: configuration, metrics: metrics.factory)
-        let requests = RequestStatistics(
-            factory: metrics.factory, frontBlockingThreshold: configuration.management.frontBlockingThreshold, logger: logger)
-        for pool in managedPools { pool.instrument(PoolTimers(pool: pool.name, factory: metrics.factory)) }
-        let pools: [any ManagedPool] = [front] + executors.all + managedPools
+        let trie = builder.build()
         var names = Set<String>()
-        for pool in pools where !names.insert(pool.name).inserted {
-            throw ConfigurationError("two pools are named '\(pool.name)': executors, the front pool and managed pools need distinct names")
+        let poolNames = ["front", "back"] + configuration.executors.keys.sorted() + managedPools.map(\.name)
+        for name in poolNames where !names.insert(name).inserted {
+            throw ConfigurationError("two pools are named '\(name)': executors, the front pool and managed pools need distinct names")
         }
-        let monitor = PoolMonitor(
-            pools: pools, requests: requests, metrics: metrics,
-            settings: configuration.management, logger: logger)
-        let runtime = AsyncRuntime(front: front, executors: executors, defaultTimeout: configuration.asyncTimeout, logger: logger)
         var observers = self.observers
         if configuration.accessLog.enabled {
             observers.append(AccessLogObserver(format: try AccessLogFormat(parsing: configuration.accessLog.format), logger: accessLogger))
         }
-        // The metrics and the pool advisor's per-route totals come from the same record.
-        observers.append(requests)
-        let pipeline = RequestPipeline(
-            trie: builder.build(), interceptors: interceptors, errorHandlers: errorHandlers, logger: logger, runtime: runtime,
-            serverTiming: configuration.serverTiming, observers: observers)
-        return try BrigadeServer(
-            configuration: configuration, frontPool: front, executors: executors, pipeline: pipeline,
-            monitor: monitor, applicationPools: managedPools, logger: logger)
+        // Nothing below throws for a validated configuration; should it, the pools made so far
+        // are shut down rather than left running.
+        var started: [ThreadPool] = []
+        do {
+            let metrics = ServerMetrics()
+            let front = try ThreadPool(configuration: configuration.front.poolConfiguration, metrics: metrics.factory)
+            started.append(front)
+            let executors = try BackExecutors(configuration: configuration, metrics: metrics.factory)
+            started += executors.all
+            let requests = RequestStatistics(
+                factory: metrics.factory, frontBlockingThreshold: configuration.management.frontBlockingThreshold, logger: logger)
+            for pool in managedPools { pool.instrument(PoolTimers(pool: pool.name, factory: metrics.factory)) }
+            let pools: [any ManagedPool] = [front] + executors.all + managedPools
+            let monitor = PoolMonitor(
+                pools: pools, requests: requests, metrics: metrics,
+                settings: configuration.management, logger: logger)
+            let runtime = AsyncRuntime(front: front, executors: executors, defaultTimeout: configuration.asyncTimeout, logger: logger)
+            // The metrics and the pool advisor's per-route totals come from the same record.
+            observers.append(requests)
+            let pipeline = RequestPipeline(
+                trie: trie, interceptors: interceptors, errorHandlers: errorHandlers, logger: logger, runtime: runtime,
+                serverTiming: configuration.serverTiming, observers: observers)
+            return try BrigadeServer(
+                configuration: configuration, frontPool: front, executors: executors, pipeline: pipeline,
+                monitor: monitor, applicationPools: managedPools, shutdownHooks: shutdownHooks, logger: logger)
+        } catch {
+            for pool in started { pool.shutdownNow() }
+            throw error
+        }
     }
 
     /// Serves until SIGTERM or SIGINT, then shuts down gracefully.

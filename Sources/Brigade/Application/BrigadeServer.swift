@@ -30,6 +30,7 @@ public final class BrigadeServer: Service, Sendable {
     /// Runs management requests and start-up checks, never the application's work.
     private let managementPool: ThreadPool
     private let stopping = StopFlag()
+    private let shutdownHooks: ShutdownHooks
 
     /// Set once shutdown begins; read by `/ready`.
     private final class StopFlag: Sendable {
@@ -40,8 +41,9 @@ public final class BrigadeServer: Service, Sendable {
 
     init(
         configuration: Configuration, frontPool: ThreadPool, executors: BackExecutors, pipeline: RequestPipeline,
-        monitor: PoolMonitor, applicationPools: [any ManagedPool], logger: Logger
+        monitor: PoolMonitor, applicationPools: [any ManagedPool], shutdownHooks: ShutdownHooks = ShutdownHooks(), logger: Logger
     ) throws(ConfigurationError) {
+        self.shutdownHooks = shutdownHooks
         self.configuration = configuration
         self.frontPool = frontPool
         self.executors = executors
@@ -85,12 +87,23 @@ public final class BrigadeServer: Service, Sendable {
 
     /// Starts listening, then the management port, then the pools' start-up checks (the
     /// database connection budget) and the monitor. Returns once the sockets are bound.
+    ///
+    /// When it throws, call ``shutdown(grace:)`` to release the threads the server made.
+    /// - Throws: ``PortUnavailableError`` when the main or the management port cannot be
+    ///   bound (in use, not permitted, not this machine's address).
     public func start() async throws {
-        try await http.start()
+        do {
+            try await http.start()
+        } catch let error as BindError {
+            throw PortUnavailableError(port: .main, bindError: error)
+        }
         do {
             try await management?.start()
         } catch {
             try? await http.shutdown()
+            if let error = error as? BindError {
+                throw PortUnavailableError(port: .management, bindError: error, configured: configuration.management.port != nil)
+            }
             throw error
         }
         let facts = StartupFacts(
@@ -98,7 +111,7 @@ public final class BrigadeServer: Service, Sendable {
         let logger = self.logger
         for pool in applicationPools {
             // Blocking (a query): on the management pool, never on a Swift concurrency thread.
-            await offload { pool.startupChecks(facts, logger: logger) }
+            try await offload { pool.startupChecks(facts, logger: logger) }
         }
         monitor.start()
     }
@@ -116,11 +129,15 @@ public final class BrigadeServer: Service, Sendable {
     ///    within what is left of the same grace period — and then the back executors (up to
     ///    `grace`), while responses can still be written;
     /// 4. closes the pools the application asked the server to manage (the database pool);
-    /// 5. closes the connections, the management port and the event loops.
+    /// 5. closes the connections, the management port and the event loops;
+    /// 6. runs the application's ``Application/afterShutdown(_:)`` actions.
+    ///
+    /// The application's ``Application/beforeShutdown(_:)`` actions run between 1 and 2.
     public func shutdown(grace: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now + grace
         stopping.set()
         await http.quiesce()
+        for action in shutdownHooks.before { action() }
         await endPendingRequests(by: deadline)
         _ = await frontPool.shutdownGracefully(timeout: grace)
         await endPendingRequests(by: deadline)
@@ -128,8 +145,11 @@ public final class BrigadeServer: Service, Sendable {
         for pool in applicationPools { await pool.close() }
         monitor.stop()
         try? await management?.shutdown()
-        try await http.shutdown()
+        var closeError: (any Error)?
+        do { try await http.shutdown() } catch { closeError = error }
         _ = await managementPool.shutdownGracefully(timeout: .seconds(5))
+        for action in shutdownHooks.after.reversed() { await action() }
+        if let closeError { throw closeError }
     }
 
     /// Lets pending asynchronous requests finish until `deadline`, then ends the rest as if
@@ -150,17 +170,9 @@ public final class BrigadeServer: Service, Sendable {
     }
 
     /// Runs blocking `body` on the management pool and waits for it without blocking the caller.
-    private func offload(_ body: @escaping @Sendable () -> Void) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            do {
-                try managementPool.execute(onDiscard: { _ in continuation.resume() }) {
-                    body()
-                    continuation.resume()
-                }
-            } catch {
-                body()
-                continuation.resume()
-            }
-        }
+    /// - Throws: ``RejectedExecutionError`` when the pool refuses it (shut down): `body` then
+    ///   never runs — never on the caller's thread, a Swift concurrency thread.
+    private func offload(_ body: @escaping @Sendable () -> Void) async throws {
+        try await managementPool.run(body)
     }
 }

@@ -1,3 +1,4 @@
+import BrigadeExecutors
 import BrigadeHTTP
 import NIOHTTP1
 
@@ -102,4 +103,11 @@ public struct RoutingError: Error, CustomStringConvertible, Sendable {
     public let message: String
     init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+extension RoutingError: StartupFailure {
+    /// Exit status 70 (`EX_SOFTWARE`): the routes are the program's own.
+    public var diagnosis: StartupDiagnosis {
+        StartupDiagnosis(problem: "invalid routes: \(message)", action: "correct the controller's routes", exitStatus: .software)
+    }
 }

@@ -15,6 +15,7 @@ public struct ConfigKeys: Sendable {
 
     /// The raw text of a key, if set (JSON numbers and booleans are given as text).
     public func string(_ key: String) -> String? {
+        Self.noteRead(key)
         if let text = reader.string(forKey: ConfigKey(key)) { return text }
         if let number = reader.int(forKey: ConfigKey(key)) { return String(number) }
         if let number = reader.double(forKey: ConfigKey(key)) { return String(number) }

@@ -68,12 +68,3 @@ extension ThreadPool {
         }
     }
 }
-
-/// An invalid configuration value, with a message naming it.
-public struct ConfigurationError: Error, CustomStringConvertible, Sendable, Equatable {
-    /// What is wrong, naming the key and the value.
-    public let message: String
-    /// Creates an error with its message.
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}

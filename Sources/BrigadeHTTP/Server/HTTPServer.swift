@@ -81,7 +81,7 @@ public final class HTTPServer: Service, Sendable {
         decoderLimits.maxHeaderListSize = configuration.maxHeaderSize
         decoderLimits.maxHeaderFieldSize = configuration.maxHeaderSize
         let limits = decoderLimits
-        let channel = try await ServerBootstrap(group: eventLoopGroup)
+        let bootstrap = ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: Int32(clamping: configuration.backlog))
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
@@ -104,8 +104,16 @@ public final class HTTPServer: Service, Sendable {
                     try sync.addHandler(HTTPConnectionHandler(responder: responder, configuration: configuration, logger: logger))
                 }
             }
-            .bind(host: configuration.host, port: configuration.port)
-            .get()
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+        } catch let error as IOError {
+            throw BindError(host: configuration.host, port: configuration.port, errno: error.errnoCode, reason: "\(error)")
+        } catch let error as SocketAddressError.UnknownHost {
+            throw BindError(host: configuration.host, port: configuration.port, errno: nil, reason: error.description)
+        } catch let error as SocketAddressError {
+            throw BindError(host: configuration.host, port: configuration.port, errno: nil, reason: "\(error)")
+        }
         let started = lifecycle.withLock { state -> Bool in
             guard case .idle = state else { return false }
             state = .running(channel)

@@ -55,10 +55,13 @@ extension PostgresPool {
         /// or idle timeout is short. Key `database.housekeeping-interval`. Default 30 s.
         public var housekeepingInterval: Duration
 
+        /// ``maxSize``'s default: 10 connections, as HikariCP.
+        public static let defaultMaxSize = 10
+
         /// Creates a configuration; see each property for its default.
         public init(
             url: String,
-            maxSize: Int = 10,
+            maxSize: Int = defaultMaxSize,
             minIdle: Int? = nil,
             connectionTimeout: Duration = .seconds(30),
             idleTimeout: Duration? = .seconds(600),

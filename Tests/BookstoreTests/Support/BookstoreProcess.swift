@@ -49,7 +49,7 @@ final class BookstoreProcess: Sendable {
         process.currentDirectoryURL = URL(fileURLWithPath: TestDatabase.packageRoot)
         process.arguments = [
             "--server-host", "127.0.0.1", "--server-port", "0", "--log-level", "debug",
-            "--migrations-path", TestDatabase.migrationsPath, "--database-max-size", "3", "--database-min-idle", "1",
+            "--migrations-locations", TestDatabase.migrationsPath, "--database-max-size", "3", "--database-min-idle", "1",
             "--front-min-spare-threads", "2", "--back-core-threads", "2",
         ]
         var environment = ["DATABASE_URL": databaseURL]
