@@ -168,6 +168,10 @@ public struct Configuration: Sendable {
         if front.acceptQueue < 0 { throw ConfigurationError("front.accept-queue must not be negative, got \(front.acceptQueue)") }
         if asyncTimeout <= .zero { throw ConfigurationError("async.timeout must be positive") }
         try management.validate()
+        if management.enabled, management.port == nil, server.port == 65535 {
+            throw ConfigurationError(
+                key: "management.port", "management.port defaults to server.port + 1, which is 65536 for server.port 65535: set management.port")
+        }
         if instances < 1 { throw ConfigurationError("instances must be at least 1, got \(instances)") }
         _ = try AccessLogFormat(parsing: accessLog.format)
         for (prefix, pool) in [("back", back)] + executors.sorted(by: { $0.key < $1.key }).map({ ("executors.\($0.key)", $0.value) }) {
