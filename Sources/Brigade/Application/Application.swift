@@ -141,12 +141,13 @@ public struct Application: Sendable {
             let monitor = PoolMonitor(
                 pools: pools, requests: requests, metrics: metrics,
                 settings: configuration.management, logger: logger)
-            let runtime = AsyncRuntime(front: front, executors: executors, defaultTimeout: configuration.asyncTimeout, logger: logger)
             // The metrics and the pool advisor's per-route totals come from the same record.
             observers.append(requests)
-            let pipeline = RequestPipeline(
-                trie: trie, interceptors: interceptors, errorHandlers: errorHandlers, logger: logger, runtime: runtime,
-                serverTiming: configuration.serverTiming, observers: observers)
+            let services = ExchangeServices(
+                interceptors: interceptors, errorHandlers: errorHandlers, observers: observers,
+                serverTiming: configuration.serverTiming, logger: logger, front: front, executors: executors,
+                defaultTimeout: configuration.asyncTimeout)
+            let pipeline = RequestPipeline(trie: trie, services: services)
             return try BrigadeServer(
                 configuration: configuration, frontPool: front, executors: executors, pipeline: pipeline,
                 monitor: monitor, applicationPools: managedPools, shutdownHooks: shutdownHooks, logger: logger)

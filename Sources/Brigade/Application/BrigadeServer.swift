@@ -48,12 +48,11 @@ public final class BrigadeServer: Service, Sendable {
         self.frontPool = frontPool
         self.executors = executors
         self.logger = logger
-        self.pending = pipeline.runtime.pending
+        self.pending = pipeline.services.pending
         self.monitor = monitor
         self.applicationPools = applicationPools
-        let dispatcher = FrontDispatcher(pool: frontPool, pipeline: pipeline)
-        self.responder = dispatcher
-        self.http = HTTPServer(configuration: configuration.server, responder: dispatcher, logger: logger)
+        self.responder = pipeline
+        self.http = HTTPServer(configuration: configuration.server, responder: pipeline, logger: logger)
         self.managementPool = try ThreadPool(configuration: .init(
             name: "management", tier: .back("management"), coreThreads: 0, maxThreads: 2, queueCapacity: 64,
             keepAlive: .seconds(30), batchScheduling: false))

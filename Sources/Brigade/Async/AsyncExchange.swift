@@ -1,79 +1,86 @@
 import BrigadeExecutors
 import BrigadeHTTP
-import NIOCore
 import Synchronization
 
 /// One request that went asynchronous: it waits, holding no thread, for its source's
-/// result, its timeout or its client's departure — whichever comes first — and then
-/// resumes on a front thread at the return-value step (interceptors' `postHandle`,
-/// rendering, writing, `afterCompletion`). It is never routed a second time.
+/// result, its timeout or its client's departure — whichever comes first (its
+/// ``StateMachine`` decides, under one lock) — and then resumes on a front thread at the
+/// return-value step (interceptors' `postHandle`, rendering, writing, `afterCompletion`). It
+/// is never routed a second time.
 ///
-/// It times the asynchronous part: the request's ``RequestStopwatch`` is kept under the lock
-/// while it waits, and the event that wins ends the wait in it (as back-queue and back time
-/// for work on a back executor, else as async time) before the stopwatch travels on, by
-/// value, to the front thread that renders.
+/// It holds the request's ``RequestExchange`` while it waits, and the winning event takes it
+/// (ending the wait in its stopwatch: back-queue and back time for work on a back executor,
+/// else async time) to the front thread that finishes the request.
 final class AsyncExchange: Sendable {
     private struct Locked {
         var machine = StateMachine()
-        var timeoutResult: AsyncOutcome?
+        /// The parked request; taken by the event that ends it.
+        var exchange: RequestExchange?
         var timer: Scheduler.ScheduledTask?
-        var cancellation: CancellationSignal.Registration?
-        var stopwatch: RequestStopwatch
+        var registration: CancellationSignal.Registration?
     }
 
-    let request: Request
-    private let route: Route
-    private let preHandled: Int
-    private let writer: HTTPResponseWriter
-    private let pipeline: RequestPipeline
     private let source: any AsyncResultSource
+    /// The request's context, deadline included: what the source's work runs with.
+    let context: WorkContext
     /// How long the asynchronous part may take.
     let timeout: Duration
+    private let route: String?
+    private let services: ExchangeServices
     private let locked: Mutex<Locked>
     /// When the source's work started on a back thread (``monotonicNanoseconds()``), 0 until
     /// then; written once by that thread, read by whichever event wins.
     private let backStartedAt = Atomic<UInt64>(0)
 
-    init(
-        request: Request, route: Route, preHandled: Int, writer: HTTPResponseWriter, pipeline: RequestPipeline,
-        source: any AsyncResultSource, timeout: Duration, stopwatch: RequestStopwatch
-    ) {
-        self.request = request
-        self.route = route
-        self.preHandled = preHandled
-        self.writer = writer
-        self.pipeline = pipeline
+    private init(_ exchange: RequestExchange, source: any AsyncResultSource, timeout: Duration) {
         self.source = source
+        self.context = exchange.request.context
         self.timeout = timeout
-        self.locked = Mutex(Locked(stopwatch: stopwatch))
+        self.route = exchange.request.route
+        self.services = exchange.services
+        self.locked = Mutex(Locked(exchange: exchange))
     }
 
-    var runtime: AsyncRuntime { pipeline.runtime }
+    /// The back executors a source runs its work on.
+    var executors: BackExecutors { services.executors }
 
-    /// Arms the timeout and the disconnect watch, then starts the source. On the front thread.
-    func begin() {
+    /// Runs `body` on a front thread of the request's server.
+    func resumeOnFront(_ body: @escaping @Sendable () -> Void) {
+        services.resumeOnFront(body)
+    }
+
+    /// Parks `exchange` until `source` delivers: sets the request's deadline, tells the
+    /// interceptors (`afterConcurrentHandlingStarted`), arms the timeout and the departure
+    /// watch, then starts the source. On the front thread that ran the handler.
+    static func begin(_ exchange: RequestExchange, source: any AsyncResultSource) {
+        var exchange = exchange
+        let timeout = source.timeout ?? exchange.services.defaultTimeout
+        exchange.request.context.deadline = .now + timeout
+        for interceptor in exchange.interceptorsThatRan { interceptor.afterConcurrentHandlingStarted(exchange.request) }
+        exchange.stopwatch.endFront()  // the front thread's part ends as the work starts
+        AsyncExchange(exchange, source: source, timeout: timeout).arm()
+    }
+
+    /// Registers with the pending set, the scheduler and the departure signal, then lets the
+    /// machine say what to do: events that fired meanwhile (a client that left while the
+    /// handler ran) are acted on now, once everything they must undo is in place.
+    private func arm() {
+        services.pending.insert(self)
         // The process's scheduler thread, not the connection's event loop: arming and
         // disarming from a front thread then wakes nobody.
-        let timer = Scheduler.shared.schedule(after: timeout) { [self] in timeoutFired() }
-        let registration = request.context.cancellation.onCancel { [self] _ in clientGone() }
-        runtime.pending.insert(self)
-        locked.withLock {
-            $0.timer = timer
-            $0.cancellation = registration
-            $0.stopwatch.endFront()  // the front thread's part ends as the work starts
+        let timer = Scheduler.shared.schedule(after: timeout) { [self] in expire(.timeout) }
+        let registration = context.cancellation.onCancel { [self] _ in clientGone() }
+        let action = locked.withLock { locked in
+            locked.timer = timer
+            locked.registration = registration
+            return locked.machine.armed()
         }
-        source.start(self)
+        perform(action)
     }
 
     /// The source's work started on a back thread: the wait for a back thread ends here.
     func backStarted() {
         backStartedAt.store(monotonicNanoseconds(), ordering: .relaxed)
-    }
-
-    /// Ends the asynchronous wait in the stopwatch now; under the lock, by the winning event.
-    private func endWait(_ stopwatch: inout RequestStopwatch) {
-        stopwatch.endFront()  // in case the client left before begin() ended it
-        stopwatch.lapAsynchronous(onBackExecutor: source.runsOnBackExecutor, backStartedAt: backStartedAt.load(ordering: .relaxed))
     }
 
     /// Offers the source's result. Thread-safe; the first event wins.
@@ -83,106 +90,124 @@ final class AsyncExchange: Sendable {
         // Work that failed once the request's deadline passed (a database call cancelled at
         // the deadline, say) failed because of the timeout, even if it beat the timer here.
         let outcome: AsyncOutcome =
-            if case .error = outcome, let deadline = request.context.deadline, ContinuousClock.now >= deadline {
-                .error(AsyncRequestTimeoutError(timeout: timeout, route: route.template))
+            if case .error = outcome, let deadline = context.deadline, ContinuousClock.now >= deadline {
+                .error(AsyncRequestTimeoutError(timeout: timeout, route: route))
             } else {
                 outcome
             }
-        let (action, stopwatch) = locked.withLock { locked -> (StateMachine.ReceiveAction, RequestStopwatch) in
-            let action = locked.machine.receive()
-            if action == .keepForTimeout { locked.timeoutResult = outcome }
-            if action == .render { endWait(&locked.stopwatch) }
-            return (action, locked.stopwatch)
-        }
+        let action = locked.withLock { $0.machine.receive(outcome) }
         switch action {
-        case .render:
-            disarm()
-            runtime.resumeOnFront { [self] in
-                var stopwatch = stopwatch
-                stopwatch.lap(.frontQueue)
-                finish(outcome, stopwatch: stopwatch)
-            }
+        case .render, .keptForTimeout, .held:
+            perform(action)
             return true
-        case .keepForTimeout:
-            return true
-        case .reject:
+        default:
             return false
         }
-    }
-
-    private func timeoutFired() {
-        runtime.pending.recordTimeout()
-        expire(reason: "request timed out after \(timeout)", orElse: AsyncRequestTimeoutError(timeout: timeout, route: route.template))
     }
 
     /// The server is shutting down and the grace period passed: the request ends as if it
     /// timed out (its timeout result or callbacks apply), else with 503.
     func shutdownExpired() {
-        expire(reason: "server shutting down", orElse: HTTPError.serviceUnavailable(detail: "the server is shutting down; try again shortly"))
+        expire(.shutdown)
     }
 
-    /// The timeout path: cancel the work, run the source's timeout callbacks on a front
-    /// thread, and answer with what they produced or with `defaultError`.
-    private func expire(reason: String, orElse defaultError: any Error) {
-        let timedOut = locked.withLock { locked -> RequestStopwatch? in
-            guard locked.machine.timeout() == .runTimeoutCallbacks else { return nil }
-            endWait(&locked.stopwatch)
-            return locked.stopwatch
-        }
-        guard let timedOut else { return }
-        disarm()
-        // The result is no longer wanted: queued work is dropped, database calls stop.
-        request.context.cancellation.cancel(reason: reason)
-        source.cancel(.timeout)
-        runtime.resumeOnFront { [self] in
-            var stopwatch = timedOut
-            stopwatch.lap(.frontQueue)
-            let provided = source.timedOut()
-            let (stillOurs, kept) = locked.withLock { locked -> (Bool, AsyncOutcome?) in
-                (locked.machine.timeoutCallbacksFinished(), locked.timeoutResult)
-            }
-            // Not ours if the machine was abandoned meanwhile: clientGone() then ends the
-            // request, once. (The disconnect watch is disarmed above, so today nothing calls
-            // it in this phase; the guard keeps "exactly once" should that change.)
-            guard stillOurs else { return }
-            finish(kept ?? provided ?? .error(defaultError), stopwatch: stopwatch)
-        }
+    private func expire(_ expiry: StateMachine.Expiry) {
+        perform(locked.withLock { $0.machine.expire(expiry) })
     }
 
     private func clientGone() {
-        let abandoned = locked.withLock { locked -> RequestStopwatch? in
-            guard locked.machine.clientGone() == .abandon else { return nil }
-            endWait(&locked.stopwatch)
-            return locked.stopwatch
-        }
-        guard let abandoned else { return }
-        disarm()
-        source.cancel(.clientGone)
-        runtime.resumeOnFront { [self] in
-            source.finished()
-            let response = Response(status: .clientClosedRequest)
-            pipeline.afterCompletion(request, preHandled: preHandled, response: response, error: ClientDisconnectedError())
-            pipeline.notify(request, response: response, stopwatch: abandoned)
-            runtime.pending.remove(self)
+        perform(locked.withLock { $0.machine.clientGone() })
+    }
+
+    /// Carries out what the machine decided; never under the lock.
+    private func perform(_ action: StateMachine.Action) {
+        switch action {
+        case .none, .keptForTimeout, .held, .reject:
+            break
+        case .start:
+            WorkContext.$current.withValue(context) { source.start(self) }
+        case .render(let outcome):
+            guard let exchange = takeExchange() else { return }
+            services.resumeOnFront { [self] in
+                var exchange = exchange
+                exchange.stopwatch.lap(.frontQueue)
+                finish(&exchange, outcome)
+            }
+        case .expire(let expiry):
+            if expiry == .timeout { services.pending.recordTimeout() }
+            disarm()
+            // The wait ends now; the timeout callbacks count as rendering.
+            let backStartedAt = backStartedAt.load(ordering: .relaxed)
+            locked.withLock {
+                $0.exchange?.stopwatch.endAsynchronousWait(onBackExecutor: source.runsOnBackExecutor, backStartedAt: backStartedAt)
+            }
+            // The result is no longer wanted: queued work is dropped, database calls stop.
+            context.cancellation.cancel(reason: expiry == .timeout ? "request timed out after \(timeout)" : "server shutting down")
+            source.cancel(.timeout)
+            services.resumeOnFront { [self] in
+                locked.withLock { $0.exchange?.stopwatch.lap(.frontQueue) }
+                let provided = WorkContext.$current.withValue(context) { source.timedOut() }
+                perform(locked.withLock { $0.machine.timeoutCallbacksFinished(provided: provided) })
+            }
+        case .renderExpired(let outcome, let expiry):
+            // On the front thread that ran the timeout callbacks; the wait already ended.
+            guard var exchange = takeExchange(endingWait: false) else { return }
+            let fallback: any Error =
+                expiry == .timeout
+                ? AsyncRequestTimeoutError(timeout: timeout, route: route)
+                : HTTPError.serviceUnavailable(detail: "the server is shutting down; try again shortly")
+            finish(&exchange, outcome ?? .error(fallback))
+        case .abandon:
+            guard let exchange = takeExchange() else { return }
+            source.cancel(.clientGone)
+            services.resumeOnFront { [self] in
+                var exchange = exchange
+                exchange.stopwatch.lap(.frontQueue)
+                WorkContext.$current.withValue(exchange.request.context) {
+                    source.finished()
+                    exchange.abandon()
+                }
+                services.pending.remove(self)
+            }
         }
     }
 
-    /// Cancels the timer and the disconnect watch (idempotent).
-    private func disarm() {
-        let (timer, registration) = locked.withLock { locked in
-            defer { locked.timer = nil; locked.cancellation = nil }
-            return (locked.timer, locked.cancellation)
+    /// Takes the parked request out — ending the wait in its stopwatch, unless the expiry
+    /// already did — and disarms the timer and the departure watch. `nil` if another event
+    /// took it (cannot happen: the machine lets one event end the request).
+    private func takeExchange(endingWait: Bool = true) -> RequestExchange? {
+        let backStartedAt = backStartedAt.load(ordering: .relaxed)
+        let (exchange, timer, registration) = locked.withLock { locked in
+            defer { locked.exchange = nil; locked.timer = nil; locked.registration = nil }
+            if endingWait {
+                locked.exchange?.stopwatch.endAsynchronousWait(onBackExecutor: source.runsOnBackExecutor, backStartedAt: backStartedAt)
+            }
+            return (locked.exchange, locked.timer, locked.registration)
         }
         timer?.cancel()
-        request.context.cancellation.remove(registration)
+        context.cancellation.remove(registration)
+        return exchange
+    }
+
+    /// Cancels the timer and the departure watch, keeping the parked request.
+    private func disarm() {
+        let (timer, registration) = locked.withLock { locked in
+            defer { locked.timer = nil; locked.registration = nil }
+            return (locked.timer, locked.registration)
+        }
+        timer?.cancel()
+        context.cancellation.remove(registration)
     }
 
     /// Renders and writes the outcome, then ends the request. On a front thread.
-    private func finish(_ outcome: AsyncOutcome, stopwatch: RequestStopwatch) {
+    private func finish(_ exchange: inout RequestExchange, _ outcome: AsyncOutcome) {
         let outcome: AsyncOutcome = if case .error(let error) = outcome { source.recover(from: error) } else { outcome }
-        pipeline.complete(request, route: route, preHandled: preHandled, outcome: outcome, writer: writer, stopwatch: stopwatch) {
-            self.source.finished()
+        WorkContext.$current.withValue(exchange.request.context) {
+            switch outcome {
+            case .value(let generator): exchange.respond(with: generator) { source.finished() }
+            case .error(let error): exchange.fail(error) { source.finished() }
+            }
         }
-        runtime.pending.remove(self)
+        services.pending.remove(self)
     }
 }

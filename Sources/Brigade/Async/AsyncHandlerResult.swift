@@ -1,33 +1,29 @@
 import BrigadeExecutors
-import Synchronization
 
-/// The result of an `async throws` handler: it runs as a Swift task on the concurrency
-/// pool, holding no front thread, and resumes on a front thread for rendering.
-struct AsyncHandlerResult: ResponseGenerator, AsyncResultSource {
+/// The result of an `async throws` handler: it runs as a Swift task, holding no front thread,
+/// and resumes on a front thread for rendering.
+struct AsyncHandlerResult: HandlerResult, AsyncResultSource {
     let request: Request
-    let operation: @Sendable (Request) async throws -> any Sendable
-    private let task = TaskBox()
+    let operation: @Sendable (Request) async throws -> any ResponseGenerator
+    private let task = CancellationLatch<Task<Void, Never>>()
 
-    final class TaskBox: Sendable {
-        let task = Mutex<Task<Void, Never>?>(nil)
-    }
-
-    init(request: Request, operation: @escaping @Sendable (Request) async throws -> any Sendable) {
+    init(request: Request, operation: @escaping @Sendable (Request) async throws -> any ResponseGenerator) {
         self.request = request
         self.operation = operation
     }
 
-    func response(for request: Request) throws -> Response {
-        throw HTTPError(.internalServerError, "an async handler's result must not be rendered directly")
-    }
+    var handlerStep: HandlerStep { HandlerStep(.async(self)) }
 
     var timeout: Duration? { nil }
 
     func start(_ exchange: AsyncExchange) {
+        guard !task.isCancelled else { return }  // no longer wanted: start nothing
         let operation = self.operation
-        let request = exchange.request
-        let task = Task {
-            await WorkContext.$current.withValue(request.context) {
+        let context = exchange.context
+        var request = self.request
+        request.context = context
+        let started = Task {
+            await WorkContext.$current.withValue(context) {
                 do {
                     exchange.receive(.value(try await operation(request)))
                 } catch {
@@ -35,13 +31,14 @@ struct AsyncHandlerResult: ResponseGenerator, AsyncResultSource {
                 }
             }
         }
-        self.task.task.withLock { $0 = task }
+        // A cancellation that came while the task was being made reaches it now.
+        if !task.store(started) { started.cancel() }
     }
 
     func timedOut() -> AsyncOutcome? { nil }
 
     func cancel(_ reason: AsyncCancelReason) {
-        task.task.withLock { $0 }?.cancel()
+        task.cancel()?.cancel()
     }
 
     func finished() {}

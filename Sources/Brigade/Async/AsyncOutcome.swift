@@ -1,7 +1,8 @@
 /// How an asynchronous result ended, as the request's state machine sees it.
 enum AsyncOutcome: Sendable {
-    /// A value to render (a `ResponseGenerator`, an `Encodable`, or `Void`).
-    case value(any Sendable)
+    /// A value to render on a front thread. Each source wraps its `T` in the generator its
+    /// initialiser chose at compile time (the value itself, JSON, or `204`).
+    case value(any ResponseGenerator)
     /// An error to resolve through the error handlers.
     case error(any Error)
 }
@@ -14,8 +15,9 @@ protocol AsyncResultSource: Sendable {
     /// Whether its work runs on a back executor (`Callable`, `WebAsyncTask`: timed as
     /// back-queue and back) rather than elsewhere (`DeferredResult`, `async` handlers: async).
     var runsOnBackExecutor: Bool { get }
-    /// Starts producing the result; called on the front thread right after the handler
-    /// returned. Delivers through `exchange.receive(_:)`.
+    /// Starts producing the result, once the exchange is armed (timeout, departure watch);
+    /// on the front thread that ran the handler, with the request's context bound. Delivers
+    /// through `exchange.receive(_:)`.
     func start(_ exchange: AsyncExchange)
     /// The timeout won: runs the source's timeout callbacks (on a front thread) and returns
     /// the outcome to render, or `nil` for the default 503.
@@ -24,9 +26,10 @@ protocol AsyncResultSource: Sendable {
     /// front thread.
     func recover(from error: any Error) -> AsyncOutcome
     /// The result is no longer wanted: drop queued work, cancel tasks. For a timeout,
-    /// ``timedOut()`` follows on a front thread.
+    /// ``timedOut()`` follows on a front thread. May come before ``start(_:)`` has returned.
     func cancel(_ reason: AsyncCancelReason)
     /// The request is over, whatever ended it: runs `onCompletion` callbacks, exactly once.
+    /// On a front thread.
     func finished()
 }
 

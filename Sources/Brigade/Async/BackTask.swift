@@ -3,12 +3,15 @@ import Synchronization
 
 /// Runs a callable's body on a back executor for an ``AsyncExchange``, and can take it back
 /// out of the queue if the result stops being wanted before it starts.
-final class BackTask<T: Sendable>: Sendable {
-    private let body: @Sendable () throws -> T
+final class BackTask: Sendable {
+    private let body: @Sendable () throws -> any ResponseGenerator
     private let executorName: String?
-    private let submitted = Mutex<(pool: ThreadPool, ticket: ThreadPool.Ticket)?>(nil)
+    private let submitted = CancellationLatch<(pool: ThreadPool, ticket: ThreadPool.Ticket)>()
 
-    init(executor: String?, body: @escaping @Sendable () throws -> T) {
+    /// - Parameters:
+    ///   - executor: The back executor's name; `nil` is the default one.
+    ///   - body: The work; its value is rendered on a front thread.
+    init(executor: String?, body: @escaping @Sendable () throws -> any ResponseGenerator) {
         self.executorName = executor
         self.body = body
     }
@@ -16,9 +19,10 @@ final class BackTask<T: Sendable>: Sendable {
     /// Submits the body; called on the front thread with the request's context bound, which
     /// the pool captures and installs on the back thread.
     func start(_ exchange: AsyncExchange) {
+        guard !submitted.isCancelled else { return }  // no longer wanted: submit nothing
         let body = self.body
         do {
-            let pool = try exchange.runtime.executors.executor(named: executorName)
+            let pool = try exchange.executors.executor(named: executorName)
             let ticket = try pool.execute(onDiscard: { reason in
                 exchange.receive(.error(RejectedExecutionError(pool: pool.name, reason: reason)))
             }) {
@@ -27,16 +31,17 @@ final class BackTask<T: Sendable>: Sendable {
                 do { outcome = .value(try body()) } catch { outcome = .error(error) }
                 exchange.receive(outcome)  // dropped if a timeout or the client's departure won
             }
-            submitted.withLock { $0 = (pool, ticket) }
+            // A cancellation that came while it was being submitted takes it back now.
+            if !submitted.store((pool, ticket)) { pool.cancel(ticket) }
         } catch {
             exchange.receive(.error(error))
         }
     }
 
-    /// Removes the body from its executor's queue if it has not started; a running body
-    /// finishes, and its result is dropped.
+    /// Removes the body from its executor's queue if it has not started (and keeps it from
+    /// being submitted if it was not yet); a running body finishes, and its result is dropped.
     func cancel() {
-        if let (pool, ticket) = submitted.withLock({ $0 }) { pool.cancel(ticket) }
+        if let (pool, ticket) = submitted.cancel() { pool.cancel(ticket) }
     }
 }
 

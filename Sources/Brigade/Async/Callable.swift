@@ -10,22 +10,38 @@ import BrigadeExecutors
 /// }
 /// ```
 /// The body runs on a `back:default` thread with the request's ``WorkContext``; its value
-/// is rendered — or its error resolved — back on a front thread. The request times out after
-/// `async.timeout` (503); a body still queued then, or when the client leaves, never runs.
-public struct Callable<T: Sendable>: ResponseGenerator {
-    private let task: BackTask<T>
+/// is rendered — or its error resolved — back on a front thread: a ``ResponseGenerator``
+/// renders itself, any other `Encodable` is JSON, nothing is `204` (the initialiser the
+/// compiler picks decides). The request times out after `async.timeout` (503); a body still
+/// queued then, or when the client leaves, never runs.
+public struct Callable<T: Sendable>: HandlerResult {
+    private let task: BackTask
 
-    /// Creates a callable.
-    /// - Parameter body: The slow, blocking work; its value becomes the response (a
-    ///   `ResponseGenerator`, any `Encodable`, or nothing for 204).
-    public init(_ body: @escaping @Sendable () throws -> T) {
-        self.task = BackTask(executor: nil, body: body)
+    /// A callable whose value renders itself.
+    /// - Parameter body: The slow, blocking work.
+    public init(_ body: @escaping @Sendable () throws -> T) where T: ResponseGenerator {
+        task = BackTask(executor: nil) { try body() }
     }
 
-    /// A callable only means something as a handler's return value.
-    public func response(for request: Request) throws -> Response {
-        throw HTTPError(.internalServerError, "a Callable must be returned by a handler, not rendered")
+    /// A callable whose value is sent as JSON.
+    /// - Parameter body: The slow, blocking work.
+    @_disfavoredOverload
+    public init(_ body: @escaping @Sendable () throws -> T) where T: Encodable {
+        task = BackTask(executor: nil) { JSONResponse(value: try body()) }
     }
+
+    /// A callable that answers `204 No Content`.
+    /// - Parameter body: The slow, blocking work.
+    @_disfavoredOverload
+    public init(_ body: @escaping @Sendable () throws -> Void) where T == Void {
+        task = BackTask(executor: nil) {
+            try body()
+            return NoContent()
+        }
+    }
+
+    /// Released to a back thread.
+    public var handlerStep: HandlerStep { HandlerStep(.async(self)) }
 }
 
 extension Callable: AsyncResultSource {

@@ -1,14 +1,15 @@
 extension DeferredResult {
     /// The lifecycle of one deferred result. Pure; the result calls it under its lock and
-    /// acts outside.
-    struct StateMachine {
+    /// acts outside. Generic over the request that waits (an ``AsyncExchange``), so that tests
+    /// can drive it without one.
+    struct StateMachine<Waiter> {
         enum State {
             /// Not yet returned by a handler; a result set now waits here.
             case detached(pending: AsyncOutcome?)
             /// A request waits for the result.
-            case attached(AsyncExchange)
+            case attached(Waiter)
             /// The request timed out; its timeout callbacks run and may still set one result.
-            case timingOut(AsyncExchange)
+            case timingOut(Waiter)
             /// A result was handed over (or is held until attach).
             case resultSet
             /// Timed out without a result, or the client left.
@@ -19,7 +20,7 @@ extension DeferredResult {
             /// Held until a request attaches.
             case held
             /// Hand it to the waiting request.
-            case deliver(AsyncExchange)
+            case deliver(Waiter)
             /// Already set or expired.
             case reject
         }
@@ -62,7 +63,7 @@ extension DeferredResult {
             }
         }
 
-        mutating func attach(_ exchange: AsyncExchange) -> AttachAction {
+        mutating func attach(_ exchange: Waiter) -> AttachAction {
             switch state {
             case .detached(pending: .none):
                 state = .attached(exchange)

@@ -13,40 +13,66 @@ import Synchronization
 /// ```
 /// The first completion wins: ``setResult(_:)`` and ``setErrorResult(_:)`` return `false`
 /// when the result was already set or has expired (timeout, client gone). Setting it before
-/// the handler returns is fine. Callbacks run on front threads; ``onCompletion(_:)`` runs
+/// the handler returns is fine. Its value renders like a ``Callable``'s (the initialiser the
+/// compiler picks decides). Callbacks run on front threads; ``onCompletion(_:)`` runs
 /// exactly once, whatever ended the request.
-public final class DeferredResult<T: Sendable>: ResponseGenerator, Sendable {
+public final class DeferredResult<T: Sendable>: HandlerResult {
     private struct Locked {
-        var machine = StateMachine()
+        var machine = StateMachine<AsyncExchange>()
         var timeoutCallbacks: [@Sendable () -> Void] = []
         var completionCallbacks: [@Sendable () -> Void] = []
         var finished = false
+        /// Where a callback registered after the end runs: a front thread of the request's
+        /// server (set when the request attaches).
+        var resumeOnFront: (@Sendable (@escaping @Sendable () -> Void) -> Void)?
     }
 
     /// This result's timeout; `nil` uses `async.timeout`.
     public let timeout: Duration?
     private let timeoutResult: T?
+    private let render: @Sendable (T) -> any ResponseGenerator
     private let locked = Mutex(Locked())
 
-    /// Creates a deferred result.
-    /// - Parameter timeout: How long the request may wait; `nil` uses `async.timeout`. On
-    ///   timeout the answer is 503 unless an ``onTimeout(_:)`` callback sets a result.
-    public init(timeout: Duration? = nil) {
-        self.timeout = timeout
-        self.timeoutResult = nil
-    }
-
-    /// Creates a deferred result that answers `timeoutResult` when the timeout passes.
-    public init(timeout: Duration? = nil, timeoutResult: T) {
+    private init(timeout: Duration?, timeoutResult: T?, render: @escaping @Sendable (T) -> any ResponseGenerator) {
         self.timeout = timeout
         self.timeoutResult = timeoutResult
+        self.render = render
+    }
+
+    /// A deferred result whose value renders itself.
+    /// - Parameter timeout: How long the request may wait; `nil` uses `async.timeout`. On
+    ///   timeout the answer is 503 unless an ``onTimeout(_:)`` callback sets a result.
+    public convenience init(timeout: Duration? = nil) where T: ResponseGenerator {
+        self.init(timeout: timeout, timeoutResult: nil) { $0 }
+    }
+
+    /// A deferred result whose value is sent as JSON.
+    @_disfavoredOverload
+    public convenience init(timeout: Duration? = nil) where T: Encodable {
+        self.init(timeout: timeout, timeoutResult: nil) { JSONResponse(value: $0) }
+    }
+
+    /// A deferred result that answers `204 No Content` once set.
+    public convenience init(timeout: Duration? = nil) where T == Void {
+        self.init(timeout: timeout, timeoutResult: nil) { _ in NoContent() }
+    }
+
+    /// A deferred result that answers `timeoutResult` when the timeout passes.
+    public convenience init(timeout: Duration? = nil, timeoutResult: T) where T: ResponseGenerator {
+        self.init(timeout: timeout, timeoutResult: timeoutResult) { $0 }
+    }
+
+    /// A deferred result sent as JSON that answers `timeoutResult` when the timeout passes.
+    @_disfavoredOverload
+    public convenience init(timeout: Duration? = nil, timeoutResult: T) where T: Encodable {
+        self.init(timeout: timeout, timeoutResult: timeoutResult) { JSONResponse(value: $0) }
     }
 
     /// Sets the result. Thread-safe; never blocks.
     /// - Returns: `true` if this call won; `false` if a result was already set or the
     ///   request expired (timed out, client gone).
     @discardableResult
-    public func setResult(_ value: T) -> Bool { set(.value(value)) }
+    public func setResult(_ value: T) -> Bool { set(.value(render(value))) }
 
     /// Sets an error as the result; it is resolved by the error handlers like a handler's error.
     /// - Returns: `true` if this call won.
@@ -65,20 +91,21 @@ public final class DeferredResult<T: Sendable>: ResponseGenerator, Sendable {
         locked.withLock { $0.timeoutCallbacks.append(callback) }
     }
 
-    /// Runs once the request is over — result, error, timeout or client gone. On a front thread.
+    /// Runs once the request is over — result, error, timeout or client gone. On a front
+    /// thread, even when registered after the end.
     public func onCompletion(_ callback: @escaping @Sendable () -> Void) {
-        let runNow = locked.withLock { locked -> Bool in
-            if locked.finished { return true }
-            locked.completionCallbacks.append(callback)
-            return false
+        let runNow = locked.withLock { locked -> (@Sendable (@escaping @Sendable () -> Void) -> Void)? in
+            guard locked.finished else {
+                locked.completionCallbacks.append(callback)
+                return nil
+            }
+            return locked.resumeOnFront ?? { $0() }
         }
-        if runNow { callback() }
+        runNow?(callback)
     }
 
-    /// A deferred result only means something as a handler's return value.
-    public func response(for request: Request) throws -> Response {
-        throw HTTPError(.internalServerError, "a DeferredResult must be returned by a handler, not rendered")
-    }
+    /// Waits for its result, holding no thread.
+    public var handlerStep: HandlerStep { HandlerStep(.async(self)) }
 
     private func set(_ outcome: AsyncOutcome) -> Bool {
         switch locked.withLock({ $0.machine.set(outcome) }) {
@@ -91,7 +118,11 @@ public final class DeferredResult<T: Sendable>: ResponseGenerator, Sendable {
 
 extension DeferredResult: AsyncResultSource {
     func start(_ exchange: AsyncExchange) {
-        switch locked.withLock({ $0.machine.attach(exchange) }) {
+        let action = locked.withLock { locked in
+            locked.resumeOnFront = { exchange.resumeOnFront($0) }
+            return locked.machine.attach(exchange)
+        }
+        switch action {
         case .wait: break
         case .deliver(let outcome): exchange.receive(outcome)
         case .invalid: exchange.receive(.error(HTTPError(.internalServerError, "this DeferredResult was already used by another request")))
@@ -102,7 +133,7 @@ extension DeferredResult: AsyncResultSource {
         let callbacks = locked.withLock { $0.timeoutCallbacks }
         for callback in callbacks { callback() }
         locked.withLock { $0.machine.timeoutFinished() }
-        return timeoutResult.map { .value($0) }
+        return timeoutResult.map { .value(render($0)) }
     }
 
     func cancel(_ reason: AsyncCancelReason) {

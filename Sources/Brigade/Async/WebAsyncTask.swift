@@ -1,5 +1,4 @@
 import BrigadeExecutors
-import Synchronization
 
 /// A ``Callable`` with its own timeout, executor and callbacks (Spring's `WebAsyncTask<T>`).
 ///
@@ -8,27 +7,48 @@ import Synchronization
 ///     .onTimeout { Report.empty }
 ///     .onCompletion { metrics.count() }
 /// ```
-/// Callbacks run on front threads.
-public struct WebAsyncTask<T: Sendable>: ResponseGenerator {
+/// Its value renders like a ``Callable``'s. Callbacks run on front threads.
+public struct WebAsyncTask<T: Sendable>: HandlerResult {
     /// This task's timeout; `nil` uses `async.timeout`.
     public let timeout: Duration?
     /// The executor that runs the body; `nil` is the default back executor.
     public let executor: String?
-    private let task: BackTask<T>
+    private let task: BackTask
+    private let render: @Sendable (T) -> any ResponseGenerator
     private var timeoutHandler: (@Sendable () throws -> T)?
     private var errorHandler: (@Sendable (any Error) throws -> T)?
     private var completionHandler: (@Sendable () -> Void)?
     private let once = Once()
 
-    /// Creates a task.
+    /// A task whose value renders itself.
     /// - Parameters:
     ///   - timeout: How long the body may take; `nil` uses `async.timeout`.
     ///   - executor: The name of a back executor (`executors.<name>.*`); `nil` is the default.
     ///   - body: The slow work, on a back thread.
-    public init(timeout: Duration? = nil, executor: String? = nil, _ body: @escaping @Sendable () throws -> T) {
+    public init(timeout: Duration? = nil, executor: String? = nil, _ body: @escaping @Sendable () throws -> T) where T: ResponseGenerator {
+        self.init(timeout: timeout, executor: executor, body: body) { $0 }
+    }
+
+    /// A task whose value is sent as JSON.
+    @_disfavoredOverload
+    public init(timeout: Duration? = nil, executor: String? = nil, _ body: @escaping @Sendable () throws -> T) where T: Encodable {
+        self.init(timeout: timeout, executor: executor, body: body) { JSONResponse(value: $0) }
+    }
+
+    /// A task that answers `204 No Content`.
+    @_disfavoredOverload
+    public init(timeout: Duration? = nil, executor: String? = nil, _ body: @escaping @Sendable () throws -> Void) where T == Void {
+        self.init(timeout: timeout, executor: executor, body: body) { _ in NoContent() }
+    }
+
+    private init(
+        timeout: Duration?, executor: String?, body: @escaping @Sendable () throws -> T,
+        render: @escaping @Sendable (T) -> any ResponseGenerator
+    ) {
         self.timeout = timeout
         self.executor = executor
-        self.task = BackTask(executor: executor, body: body)
+        self.render = render
+        self.task = BackTask(executor: executor) { render(try body()) }
     }
 
     /// The value to answer with when the timeout passes (instead of 503). Runs on a front thread.
@@ -53,10 +73,8 @@ public struct WebAsyncTask<T: Sendable>: ResponseGenerator {
         return copy
     }
 
-    /// A task only means something as a handler's return value.
-    public func response(for request: Request) throws -> Response {
-        throw HTTPError(.internalServerError, "a WebAsyncTask must be returned by a handler, not rendered")
-    }
+    /// Released to a back thread.
+    public var handlerStep: HandlerStep { HandlerStep(.async(self)) }
 }
 
 extension WebAsyncTask: AsyncResultSource {
@@ -65,12 +83,12 @@ extension WebAsyncTask: AsyncResultSource {
 
     func timedOut() -> AsyncOutcome? {
         guard let timeoutHandler else { return nil }
-        do { return .value(try timeoutHandler()) } catch { return .error(error) }
+        do { return .value(render(try timeoutHandler())) } catch { return .error(error) }
     }
 
     func recover(from error: any Error) -> AsyncOutcome {
         guard let errorHandler, !(error is AsyncRequestTimeoutError) else { return .error(error) }
-        do { return .value(try errorHandler(error)) } catch { return .error(error) }
+        do { return .value(render(try errorHandler(error))) } catch { return .error(error) }
     }
 
     func cancel(_ reason: AsyncCancelReason) { task.cancel() }

@@ -5,7 +5,7 @@ import NIOHTTP1
 // ResponseGenerator, any Encodable as JSON, Void as 204), synchronous and `async`.
 extension Routes {
     /// Registers a `GET` handler; see ``Routes``.
-    public func get<R: ResponseGenerator>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.GET, template, handler) }
+    public func get<R: HandlerResult>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.GET, template, handler) }
     /// Registers a `GET` handler whose `Encodable` result is sent as JSON.
     @_disfavoredOverload
     public func get<R: Encodable & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.GET, template, handler) }
@@ -23,7 +23,7 @@ extension Routes {
     public func get(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> Void) { on(.GET, template, handler) }
 
     /// Registers a `POST` handler; see ``Routes``.
-    public func post<R: ResponseGenerator>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.POST, template, handler) }
+    public func post<R: HandlerResult>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.POST, template, handler) }
     /// Registers a `POST` handler whose `Encodable` result is sent as JSON.
     @_disfavoredOverload
     public func post<R: Encodable & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.POST, template, handler) }
@@ -41,7 +41,7 @@ extension Routes {
     public func post(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> Void) { on(.POST, template, handler) }
 
     /// Registers a `PUT` handler; see ``Routes``.
-    public func put<R: ResponseGenerator>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.PUT, template, handler) }
+    public func put<R: HandlerResult>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.PUT, template, handler) }
     /// Registers a `PUT` handler whose `Encodable` result is sent as JSON.
     @_disfavoredOverload
     public func put<R: Encodable & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.PUT, template, handler) }
@@ -59,7 +59,7 @@ extension Routes {
     public func put(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> Void) { on(.PUT, template, handler) }
 
     /// Registers a `PATCH` handler; see ``Routes``.
-    public func patch<R: ResponseGenerator>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.PATCH, template, handler) }
+    public func patch<R: HandlerResult>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.PATCH, template, handler) }
     /// Registers a `PATCH` handler whose `Encodable` result is sent as JSON.
     @_disfavoredOverload
     public func patch<R: Encodable & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.PATCH, template, handler) }
@@ -77,7 +77,7 @@ extension Routes {
     public func patch(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> Void) { on(.PATCH, template, handler) }
 
     /// Registers a `DELETE` handler; see ``Routes``.
-    public func delete<R: ResponseGenerator>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.DELETE, template, handler) }
+    public func delete<R: HandlerResult>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.DELETE, template, handler) }
     /// Registers a `DELETE` handler whose `Encodable` result is sent as JSON.
     @_disfavoredOverload
     public func delete<R: Encodable & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.DELETE, template, handler) }
@@ -95,7 +95,7 @@ extension Routes {
     public func delete(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> Void) { on(.DELETE, template, handler) }
 
     /// Registers a `OPTIONS` handler; see ``Routes``.
-    public func options<R: ResponseGenerator>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.OPTIONS, template, handler) }
+    public func options<R: HandlerResult>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.OPTIONS, template, handler) }
     /// Registers a `OPTIONS` handler whose `Encodable` result is sent as JSON.
     @_disfavoredOverload
     public func options<R: Encodable & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.OPTIONS, template, handler) }

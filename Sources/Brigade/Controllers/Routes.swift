@@ -20,7 +20,8 @@ public final class Routes {
 
     init(prefix: String = "") { self.prefix = prefix }
 
-    /// Routes under a common path prefix, sharing this controller's error handlers.
+    /// Routes under a common path prefix. The group's own error handlers (``onError(_:_:)``
+    /// on it) are checked first, then this controller's.
     /// - Parameter prefix: For example `/api/v1`.
     public func group(_ prefix: String) -> Routes {
         let child = Routes(prefix: join(self.prefix, prefix))
@@ -28,8 +29,9 @@ public final class Routes {
         return child
     }
 
-    /// Registers a handler for `method` and `template`.
-    public func on<R: ResponseGenerator>(_ method: HTTPMethod, _ template: String, _ handler: @escaping @Sendable (Request) throws -> R) {
+    /// Registers a handler for `method` and `template`: it answers now (a ``ResponseGenerator``),
+    /// later (``Callable``, ``WebAsyncTask``, ``DeferredResult``), or streams.
+    public func on<R: HandlerResult>(_ method: HTTPMethod, _ template: String, _ handler: @escaping @Sendable (Request) throws -> R) {
         collected.append(PendingRoute(method: method, template: join(prefix, template)) { request in try handler(request) })
     }
 
@@ -78,9 +80,10 @@ public final class Routes {
         errorHandlers.add(type, handler)
     }
 
-    /// Every route collected, with the controller's error handlers attached.
-    func routes(inheriting handlers: ErrorHandlers? = nil) -> [Route] {
-        let handlers = handlers ?? errorHandlers
+    /// Every route collected, with its error handlers attached: its group's own first, then
+    /// those of the groups and the controller around it.
+    func routes(inheriting inherited: ErrorHandlers = ErrorHandlers()) -> [Route] {
+        let handlers = errorHandlers.followed(by: inherited)
         return collected.map {
             Route(method: $0.method, template: $0.template, variableNames: (try? RouteTrieBuilder.parse($0.template).variables) ?? [],
                   handler: $0.handler, errorHandlers: handlers)

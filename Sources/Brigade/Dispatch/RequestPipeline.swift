@@ -3,72 +3,117 @@ import BrigadeHTTP
 import Logging
 import NIOHTTP1
 
-/// Handles one request on front threads: routing, interceptors, the handler, rendering,
-/// error resolution, writing, `afterCompletion` — and, when the handler returns an
-/// asynchronous result, parks the request in an ``AsyncExchange`` that resumes it later at
-/// the rendering step.
+/// The responder the connector calls: takes each request from its event loop to a front
+/// thread and runs it there — routing, interceptors, the handler — up to its answer, or up
+/// to the moment it goes asynchronous.
 ///
-/// It times every request tier by tier (``RequestStopwatch``), adds the `Server-Timing`
-/// header to what it writes, and tells the observers about every request it answers.
-///
-/// Immutable and shared by every front thread.
-struct RequestPipeline: Sendable {
+/// The path, for every request:
+/// 1. ``respond(to:writer:)`` (event loop): the front pool takes it, or it is refused at once
+///    with `503` and `Retry-After` (saturated, shutting down);
+/// 2. ``handle(_:writer:)`` (front thread, the request's ``WorkContext`` bound for the whole
+///    stretch): a ``RequestExchange`` is made, routed, pre-handled, and the handler runs;
+/// 3. what the handler returned says, through ``HandlerResult/handlerStep``, how it goes on:
+///    rendered and written now (``RequestExchange/respond(with:afterWrite:)``), or parked in
+///    an ``AsyncExchange`` that resumes it on a front thread when its result comes.
+final class RequestPipeline: HTTPResponder, Sendable {
+    let services: ExchangeServices
     let trie: RouteTrie
-    let interceptors: [any Interceptor]
-    let errorHandlers: ErrorHandlers
-    let logger: Logger
-    let runtime: AsyncRuntime
-    /// `server.server-timing`.
-    let serverTiming: Bool
-    /// Told about every request once it is answered, in order.
-    let observers: [any RequestObserver]
     let requestIDs = RequestIDGenerator()
 
-    /// What the handler step produced.
-    private enum Step {
-        case response(Response)
-        case shortCircuit(Response)
-        case async(any AsyncResultSource)
+    init(trie: RouteTrie, services: ExchangeServices) {
+        self.trie = trie
+        self.services = services
     }
 
-    /// Runs the request on the calling thread (a front thread) up to its response, or up to
-    /// the moment it goes asynchronous.
-    func handle(_ message: HTTPServerRequest, writer: HTTPResponseWriter) {
-        var stopwatch = RequestStopwatch(receivedAt: message.receivedAt)
-        stopwatch.lap(.frontQueue)
-        let context = WorkContext(requestID: requestIDs.id(for: message.headers), logger: logger, cancellation: message.cancellation)
-        var request = Request(message: message, context: context)
-        var route: Route?
-        var preHandled = 0
-        let step: Step
+    // MARK: on the event loop
+
+    func respond(to message: HTTPServerRequest, writer: HTTPResponseWriter) {
         do {
-            let found = try self.route(&request)
-            route = found
-            step = try WorkContext.$current.withValue(request.context) {
-                try run(found, request: &request, preHandled: &preHandled, stopwatch: &stopwatch)
+            try services.front.execute { [self] in
+                // A client that left while its request waited for a front thread gets nothing:
+                // don't spend a front thread on it (an overload's backlog clears at once).
+                guard !message.cancellation.isCancelled else { return abandonInQueue(message, writer: writer) }
+                handle(message, writer: writer)
+            }
+        } catch {
+            // On the event loop: no user code, just the canned refusal.
+            refuse(message, error: error, writer: writer)
+        }
+    }
+
+    /// Answers a request the front pool refused (saturated, or shutting down) with `503` and
+    /// `Retry-After`, on the event loop: no user code, just the headers and the observers.
+    /// Its whole time, waiting to be refused, counts as `front-queue`.
+    private func refuse(_ message: HTTPServerRequest, error: RejectedExecutionError, writer: HTTPResponseWriter) {
+        var exchange = RequestExchange(message: message, requestID: requestIDs.id(for: message.headers), writer: writer, services: services)
+        exchange.stopwatch.lap(.frontQueue)
+        let detail = error.reason == .shutdown ? "the server is shutting down" : "every front thread is busy and the accept queue is full; try again shortly"
+        let written = exchange.send(ProblemDetails(error: .serviceUnavailable(detail: detail), request: nil).response())
+        exchange.notify(response: written)
+    }
+
+    /// A request whose client left while it waited for a front thread: dropped unrun and
+    /// unanswered; the observers see a `499` without a route.
+    private func abandonInQueue(_ message: HTTPServerRequest, writer: HTTPResponseWriter) {
+        guard !services.observers.isEmpty else { return }
+        var exchange = RequestExchange(message: message, requestID: requestIDs.id(for: message.headers), writer: writer, services: services)
+        exchange.stopwatch.lap(.frontQueue)
+        exchange.notify(response: Response(status: .clientClosedRequest))
+    }
+
+    // MARK: on a front thread
+
+    /// Runs the request on the calling front thread up to its answer, or up to the moment it
+    /// goes asynchronous.
+    func handle(_ message: HTTPServerRequest, writer: HTTPResponseWriter) {
+        var exchange = RequestExchange(message: message, requestID: requestIDs.id(for: message.headers), writer: writer, services: services)
+        exchange.stopwatch.lap(.frontQueue)
+        WorkContext.$current.withValue(exchange.request.context) {
+            run(&exchange)
+        }
+    }
+
+    /// Routing and the interceptors' `preHandle`, then the handler.
+    private func run(_ exchange: inout RequestExchange) {
+        let route: Route
+        do {
+            route = try self.route(&exchange.request)
+            exchange.route = route
+            if let answer = try exchange.preHandle() {
+                exchange.stopwatch.endFront()
+                return exchange.finish(answer, error: nil)
             }
         } catch let options as AutomaticOptions {
-            stopwatch.endFront()
-            let response = write(
-                Response(status: .noContent, headers: ["allow": options.allowed.joined(separator: ", ")]),
-                for: request, stopwatch: &stopwatch, writer: writer)
-            notify(request, response: response, stopwatch: stopwatch)
-            return
+            exchange.stopwatch.endFront()
+            return exchange.finish(Response(status: .noContent, headers: ["allow": options.allowed.joined(separator: ", ")]), error: nil)
         } catch {
-            stopwatch.endFront()
-            finish(request, route: route, preHandled: preHandled, response: resolve(error, route: route, request: request), error: error, writer: writer, stopwatch: stopwatch)
-            return
+            exchange.stopwatch.endFront()
+            return exchange.fail(error)
         }
-        switch step {
-        case .shortCircuit(let response):
-            finish(request, route: route, preHandled: preHandled, response: response, error: nil, writer: writer, stopwatch: stopwatch)
-        case .response(var response):
-            complete(request, route: route, preHandled: preHandled, writer: writer, stopwatch: stopwatch) {
-                try postHandle(request, response: &response, preHandled: preHandled)
-                return response
-            }
+        if services.interceptors.isEmpty {
+            invoke(route, &exchange)
+        } else {
+            // Interceptors may have attached values to the context: the handler, and all that
+            // follows it on this thread (postHandle, error handlers, rendering), see them.
+            WorkContext.$current.withValue(exchange.request.context) { invoke(route, &exchange) }
+        }
+    }
+
+    /// The handler, and the step its result says: render now, or go asynchronous.
+    private func invoke(_ route: Route, _ exchange: inout RequestExchange) {
+        let step: HandlerStep
+        do {
+            step = try route.handler(exchange.request).handlerStep
+        } catch {
+            exchange.stopwatch.endFront()
+            return exchange.fail(error)
+        }
+        switch step.kind {
+        case .respond(let generator):
+            exchange.stopwatch.endFront()
+            exchange.respond(with: generator)
         case .async(let source):
-            goAsync(request, route: route, preHandled: preHandled, source: source, writer: writer, stopwatch: stopwatch)
+            AsyncExchange.begin(exchange, source: source)
         }
     }
 
@@ -93,169 +138,6 @@ struct RequestPipeline: Sendable {
         case .badPath:
             throw HTTPError(.badRequest, "the path \(request.path) has a malformed percent-escape")
         }
-    }
-
-    /// Interceptors' `preHandle`, then the handler; renders a synchronous result. Ends the
-    /// front part when the handler returned a synchronous result or an interceptor answered.
-    private func run(_ route: Route, request: inout Request, preHandled: inout Int, stopwatch: inout RequestStopwatch) throws -> Step {
-        for interceptor in interceptors {
-            let decision = try interceptor.preHandle(&request)
-            preHandled += 1
-            if case .respond(let response) = decision {
-                stopwatch.endFront()
-                return .shortCircuit(response)
-            }
-        }
-        let request = request
-        let result = try WorkContext.$current.withValue(request.context) { try route.handler(request) }
-        // An asynchronous result's front part lasts until its work starts (AsyncExchange.begin).
-        if let source = result as? any AsyncResultSource { return .async(source) }
-        stopwatch.endFront()
-        return .response(try result.response(for: request))
-    }
-
-    private func goAsync(_ request: Request, route: Route?, preHandled: Int, source: any AsyncResultSource, writer: HTTPResponseWriter, stopwatch: RequestStopwatch) {
-        guard let route else {
-            // Unreachable (a handler ran, so a route matched), but never leave a request unanswered.
-            let error = HTTPError(.internalServerError, "an asynchronous result without a route")
-            var stopwatch = stopwatch
-            stopwatch.endFront()
-            finish(request, route: nil, preHandled: preHandled, response: resolve(error, route: nil, request: request), error: error, writer: writer, stopwatch: stopwatch)
-            return
-        }
-        var request = request
-        let timeout = source.timeout ?? runtime.defaultTimeout
-        request.context.deadline = .now + timeout
-        let exchange = AsyncExchange(
-            request: request, route: route, preHandled: preHandled, writer: writer, pipeline: self, source: source, timeout: timeout,
-            stopwatch: stopwatch)
-        WorkContext.$current.withValue(request.context) {
-            for interceptor in interceptors[..<preHandled] { interceptor.afterConcurrentHandlingStarted(request) }
-            exchange.begin()
-        }
-    }
-
-    /// The return-value step for an asynchronous outcome: render, `postHandle`, write,
-    /// `afterCompletion`, the observers. On a front thread.
-    func complete(
-        _ request: Request, route: Route, preHandled: Int, outcome: AsyncOutcome, writer: HTTPResponseWriter,
-        stopwatch: RequestStopwatch, whenWritten: () -> Void
-    ) {
-        WorkContext.$current.withValue(request.context) {
-            complete(request, route: route, preHandled: preHandled, writer: writer, stopwatch: stopwatch, whenWritten: whenWritten) {
-                switch outcome {
-                case .value(let value):
-                    var response = try ValueRenderer.render(value, for: request)
-                    try postHandle(request, response: &response, preHandled: preHandled)
-                    return response
-                case .error(let error):
-                    throw error
-                }
-            }
-        }
-    }
-
-    /// Produces the response with `render`, resolving a thrown error, then finishes.
-    private func complete(
-        _ request: Request, route: Route?, preHandled: Int, writer: HTTPResponseWriter, stopwatch: RequestStopwatch,
-        whenWritten: () -> Void = {}, render: () throws -> Response
-    ) {
-        let response: Response
-        var failure: (any Error)?
-        do {
-            response = try render()
-        } catch {
-            failure = error
-            response = resolve(error, route: route, request: request)
-        }
-        finish(request, route: route, preHandled: preHandled, response: response, error: failure, writer: writer, stopwatch: stopwatch, whenWritten: whenWritten)
-    }
-
-    private func postHandle(_ request: Request, response: inout Response, preHandled: Int) throws {
-        for interceptor in interceptors[..<preHandled].reversed() {
-            try interceptor.postHandle(request, response: &response)
-        }
-    }
-
-    /// Writes the response, then runs `afterCompletion`, then tells the observers.
-    private func finish(
-        _ request: Request, route: Route?, preHandled: Int, response: Response, error: (any Error)?, writer: HTTPResponseWriter,
-        stopwatch: RequestStopwatch, whenWritten: () -> Void = {}
-    ) {
-        var stopwatch = stopwatch
-        let written = write(response, for: request, stopwatch: &stopwatch, writer: writer)
-        whenWritten()
-        afterCompletion(request, preHandled: preHandled, response: written, error: error)
-        notify(request, response: written, stopwatch: stopwatch)
-    }
-
-    /// Ends the render part (and the total), then hands the response to the connection.
-    private func write(_ response: Response, for request: Request, stopwatch: inout RequestStopwatch, writer: HTTPResponseWriter) -> Response {
-        stopwatch.lap(.render)
-        return send(response, for: request, stopwatch: stopwatch, writer: writer)
-    }
-
-    /// Hands the response to the connection with its `X-Request-Id` and, unless switched off,
-    /// `Server-Timing` as `stopwatch` stands.
-    private func send(_ response: Response, for request: Request, stopwatch: RequestStopwatch, writer: HTTPResponseWriter) -> Response {
-        var response = response
-        response.headers.replaceOrAdd(name: "x-request-id", value: request.id)
-        if serverTiming { response.headers.add(name: ServerTiming.headerName, value: stopwatch.serverTiming) }
-        writer.write(response)
-        return response
-    }
-
-    /// Tells every observer that `request` was answered with `response` (or, for status 499,
-    /// that its client left).
-    func notify(_ request: Request, response: Response, stopwatch: RequestStopwatch) {
-        guard !observers.isEmpty else { return }
-        let record = RequestRecord(
-            requestID: request.id, method: request.method, uri: request.uri, route: request.route,
-            status: Int(response.status.code), timings: stopwatch.timings, remoteAddress: request.message.remoteAddress,
-            version: request.message.version, responseBodyBytes: request.method == .HEAD ? 0 : response.body.readableBytes)
-        for observer in observers { observer.requestCompleted(record) }
-    }
-
-    /// Answers a request the front pool refused (saturated, or shutting down) with `response`,
-    /// on the calling thread — the event loop: no user code, just the headers and the
-    /// observers. Its whole time, waiting to be refused, counts as `front-queue`.
-    func refuse(_ message: HTTPServerRequest, with response: Response, writer: HTTPResponseWriter) {
-        let request = Request(message: message, context: WorkContext(requestID: requestIDs.id(for: message.headers), logger: logger))
-        var stopwatch = RequestStopwatch(receivedAt: message.receivedAt)
-        stopwatch.lap(.frontQueue)
-        let written = send(response, for: request, stopwatch: stopwatch, writer: writer)
-        notify(request, response: written, stopwatch: stopwatch)
-    }
-
-    /// A request whose client left while it waited for a front thread: it is dropped unrun and
-    /// unanswered, and the observers see it as a `499` without a route.
-    func abandonInQueue(_ message: HTTPServerRequest) {
-        guard !observers.isEmpty else { return }
-        var stopwatch = RequestStopwatch(receivedAt: message.receivedAt)
-        stopwatch.lap(.frontQueue)
-        let request = Request(message: message, context: WorkContext(requestID: requestIDs.id(for: message.headers), logger: logger))
-        notify(request, response: Response(status: .clientClosedRequest), stopwatch: stopwatch)
-    }
-
-    /// Every interceptor whose `preHandle` ran, in reverse order, exactly once per request.
-    func afterCompletion(_ request: Request, preHandled: Int, response: Response, error: (any Error)?) {
-        guard preHandled > 0 else { return }
-        WorkContext.$current.withValue(request.context) {
-            for interceptor in interceptors[..<preHandled].reversed() {
-                interceptor.afterCompletion(request, response: response, error: error)
-            }
-        }
-    }
-
-    /// The controller's handlers, then the application's, then the defaults.
-    func resolve(_ error: any Error, route: Route?, request: Request) -> Response {
-        do {
-            if let response = try route?.errorHandlers.resolve(error, request: request) { return response }
-            if let response = try errorHandlers.resolve(error, request: request) { return response }
-        } catch let handlerError {
-            return DefaultErrorResolver.response(for: handlerError, request: request)
-        }
-        return DefaultErrorResolver.response(for: error, request: request)
     }
 
     /// An `OPTIONS` request for a path without its own `OPTIONS` handler.

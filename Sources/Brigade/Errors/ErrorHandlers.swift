@@ -20,6 +20,13 @@ struct ErrorHandlers: Sendable {
 
     var isEmpty: Bool { handlers.isEmpty }
 
+    /// These handlers, then `outer`'s (a route group's, then its controller's).
+    func followed(by outer: ErrorHandlers) -> ErrorHandlers {
+        var chain = self
+        chain.handlers += outer.handlers
+        return chain
+    }
+
     /// The first matching handler's response; `nil` when none matches.
     /// - Throws: What the matching handler threw.
     func resolve(_ error: any Error, request: Request) throws -> Response? {

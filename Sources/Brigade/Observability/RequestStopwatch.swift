@@ -68,6 +68,13 @@ struct RequestStopwatch: Sendable {
         }
     }
 
+    /// Ends the front part (if a departure came first) and the asynchronous wait, now.
+    mutating func endAsynchronousWait(onBackExecutor: Bool, backStartedAt: UInt64) {
+        let now = monotonicNanoseconds()
+        endFront(at: now)
+        lapAsynchronous(onBackExecutor: onBackExecutor, backStartedAt: backStartedAt, at: now)
+    }
+
     /// The parts as durations.
     var timings: RequestTimings { RequestTimings(nanoseconds) }
 

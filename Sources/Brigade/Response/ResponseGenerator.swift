@@ -2,13 +2,14 @@ import BrigadeHTTP
 import NIOCore
 import NIOHTTP1
 
-/// What a handler may return: anything that can become a ``Response``.
+/// A value that renders as a ``Response`` on a front thread: what a handler returns to answer
+/// now, and what an asynchronous result produces.
 ///
 /// `String` (text/plain), ``Response``, ``ResponseEntity``, `HTTPResponseStatus` and
 /// ``HTTPError`` conform; any other `Encodable` value is rendered as JSON by the route
-/// overloads. The asynchronous return types (`Callable`, `WebAsyncTask`, `DeferredResult`)
-/// are further conformers, chosen by the compiler from the handler's return type.
-public protocol ResponseGenerator: Sendable {
+/// overloads. The asynchronous and streaming return types are ``HandlerResult``s, not
+/// response generators: they have nothing to render until their result comes.
+public protocol ResponseGenerator: HandlerResult {
     /// Renders the value; runs on a front thread.
     /// - Parameter request: The request being answered.
     /// - Returns: The response to send.

@@ -4,7 +4,7 @@ import NIOHTTP1
 /// A registered route: method, template, handler and the error handlers of its controller.
 struct Route: Sendable {
     /// Runs the handler on the calling (front) thread and returns what it produced.
-    typealias Handler = @Sendable (Request) throws -> any ResponseGenerator
+    typealias Handler = @Sendable (Request) throws -> any HandlerResult
 
     let method: HTTPMethod
     let template: String
