@@ -100,6 +100,7 @@ let package = Package(
             name: "BrigadeMigrations",
             dependencies: [
                 "BrigadePostgres",
+                "BrigadeExecutors",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

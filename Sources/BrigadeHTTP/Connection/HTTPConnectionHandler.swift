@@ -218,16 +218,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
                 state = .closing
                 context.close(promise: nil)
             } else {
-                armIdleTimer(context: context, after: Duration.nanoseconds((timeout - idleFor).nanoseconds))
+                armIdleTimer(context: context, after: Duration(timeout - idleFor))
             }
         }
-    }
-}
-
-extension TimeAmount {
-    /// A NIO time amount from a Swift duration (nanosecond precision).
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

@@ -23,7 +23,7 @@ extension PostgresPool {
                 waiter = newWaiter
             case .use(_, _, validate: false):
                 // The fast path: count it here rather than taking the lock again.
-                locked.counters.recordAcquired(nanoseconds: UInt64(max(0, start.duration(to: .now).nanoseconds)))
+                locked.counters.recordAcquired(nanoseconds: start.duration(to: .now).clampedNanoseconds)
             default:
                 break
             }

@@ -290,7 +290,7 @@ public final class PostgresPool: Sendable {
                     "file": .string(leak.site.fileID),
                     "line": .stringConvertible(leak.site.line),
                     "function": .string(leak.site.function),
-                    "held-ms": .stringConvertible(leak.heldFor.milliseconds),
+                    "held-ms": .stringConvertible(leak.heldFor.clampedNanoseconds / 1_000_000),
                 ])
         }
         for slot in followup.create {
@@ -327,7 +327,7 @@ public final class PostgresPool: Sendable {
     }
 
     func recordAcquired(since start: ContinuousClock.Instant) {
-        let nanos = UInt64(max(0, start.duration(to: .now).nanoseconds))
+        let nanos = start.duration(to: .now).clampedNanoseconds
         state.withLock { $0.counters.recordAcquired(nanoseconds: nanos) }
     }
 
@@ -372,9 +372,4 @@ extension Duration {
         let (s, atto) = components
         return Double(s) + Double(atto) / 1e18
     }
-    var nanoseconds: Int64 {
-        let (s, atto) = components
-        return s * 1_000_000_000 + atto / 1_000_000_000
-    }
-    var milliseconds: Int64 { nanoseconds / 1_000_000 }
 }
