@@ -205,7 +205,10 @@ let package = Package(
         ),
         .testTarget(
             name: "BrigadePostgresTests",
-            dependencies: ["BrigadePostgres", "BrigadeExecutors"],
+            dependencies: [
+                "BrigadePostgres", "BrigadeExecutors",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
