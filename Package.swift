@@ -176,9 +176,12 @@ let package = Package(
         .testTarget(
             name: "BrigadeHTTPTests",
             dependencies: [
-                "BrigadeHTTP", "BrigadeTesting",
+                "BrigadeHTTP", "BrigadeTesting", "BrigadeExecutors",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
