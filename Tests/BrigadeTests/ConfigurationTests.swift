@@ -115,6 +115,33 @@ import Testing
         }
     }
 
+    @Test func bodyLimitsHaveDefaultsAndAreRead() async throws {
+        let defaults = try await Configuration.load(arguments: program, environment: [:])
+        #expect(defaults.server.bodyTimeout == .seconds(60))
+        #expect(defaults.server.minBodyRate == 240)
+        #expect(defaults.server.minBodyRateGrace == .seconds(5))
+        let configured = try await Configuration.load(
+            arguments: program,
+            environment: ["SERVER_BODY_TIMEOUT": "2m", "SERVER_MIN_BODY_RATE": "1KB", "SERVER_MIN_BODY_RATE_GRACE": "2s"])
+        #expect(configured.server.bodyTimeout == .seconds(120))
+        #expect(configured.server.minBodyRate == 1024)
+        #expect(configured.server.minBodyRateGrace == .seconds(2))
+        let off = try await Configuration.load(
+            arguments: program, environment: ["SERVER_BODY_TIMEOUT": "off", "SERVER_MIN_BODY_RATE": "0"])
+        #expect(off.server.bodyTimeout == nil)
+        #expect(off.server.minBodyRate == 0)
+    }
+
+    @Test func invalidBodyLimitsNameTheKey() async throws {
+        for (variable, key) in [("SERVER_BODY_TIMEOUT", "server.body-timeout"), ("SERVER_MIN_BODY_RATE", "server.min-body-rate"),
+                                ("SERVER_MIN_BODY_RATE_GRACE", "server.min-body-rate-grace")] {
+            let error = await #expect(throws: ConfigurationError.self) {
+                try await Configuration.load(arguments: program, environment: [variable: "-5"])
+            }
+            #expect(error?.message.contains(key) == true, "\(String(describing: error))")
+        }
+    }
+
     @Test func invalidDurationNamesTheKey() async throws {
         let error = await #expect(throws: ConfigurationError.self) {
             try await Configuration.load(arguments: program, environment: ["SERVER_IDLE_TIMEOUT": "soon"])
