@@ -31,7 +31,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
-        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(
             url: "https://github.com/apple/swift-configuration",
@@ -45,7 +44,6 @@ let package = Package(
             name: "BrigadeExecutors",
             dependencies: [
                 .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -178,9 +176,12 @@ let package = Package(
         .testTarget(
             name: "BrigadeHTTPTests",
             dependencies: [
-                "BrigadeHTTP", "BrigadeTesting",
+                "BrigadeHTTP", "BrigadeTesting", "BrigadeExecutors",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -207,7 +208,10 @@ let package = Package(
         ),
         .testTarget(
             name: "BrigadePostgresTests",
-            dependencies: ["BrigadePostgres", "BrigadeExecutors"],
+            dependencies: [
+                "BrigadePostgres", "BrigadeExecutors",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

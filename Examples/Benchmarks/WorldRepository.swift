@@ -11,10 +11,13 @@ struct WorldRepository: Sendable {
     static let selectWorld: PostgresQuery = "SELECT id, randomnumber FROM world WHERE id = $1"
     static let selectFortunes: PostgresQuery = "SELECT id, message FROM fortune"
     /// One statement updates every row: the ids and numbers travel as two `int[]` parameters,
-    /// so its text (and prepared statement) is the same whatever the count.
+    /// so its text (and prepared statement) is the same whatever the count. The pairs come
+    /// from `unnest` in the FROM list rather than a `(SELECT unnest(…), unnest(…))`
+    /// subquery: TechEmpower's verifier counts the rows of every statement that names `world`
+    /// and contains `select` as rows read, and would count each updated row a second time.
     static let updateWorlds: PostgresQuery = """
         UPDATE world SET randomnumber = v.r
-        FROM (SELECT unnest($1::int[]) AS id, unnest($2::int[]) AS r) AS v
+        FROM unnest($1::int[], $2::int[]) AS v(id, r)
         WHERE world.id = v.id
         """
 

@@ -349,8 +349,8 @@ public struct Migrator: Sendable {
             executionTime: .milliseconds(row.executionTimeMs))
     }
 
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    static func milliseconds(_ duration: Duration) -> UInt64 {
+        duration.clampedNanoseconds / 1_000_000
     }
 
     /// The 1-based line holding the 1-based character `position` of `text`.

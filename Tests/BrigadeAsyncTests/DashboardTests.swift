@@ -43,6 +43,9 @@ extension LoadTests {
             #expect(idle.value(pool: "back", field: "completed") == 0)
             #expect(idle.value(pool: "back", field: "active") == 0)
             #expect((idle.chart(pool: "back", name: "threads")?.points ?? 0) >= 1, "no history drawn:\n\(idle.dom)")
+            // Each advice carries the report's verdict (no work yet, or still measuring).
+            #expect(idle.dom.contains(#"data-pool="back" data-field="advice" data-verdict="no-work""#)
+                || idle.dom.contains(#"data-pool="back" data-field="advice" data-verdict="measuring""#), "\(idle.dom)")
 
             // Under load: 16 clients keep 2 back threads busy until the browser is done.
             let stop = StopFlag()

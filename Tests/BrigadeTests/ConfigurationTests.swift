@@ -1,4 +1,5 @@
 import Brigade
+import BrigadeTesting
 import Foundation
 import NIOCore
 import Testing
@@ -68,6 +69,77 @@ import Testing
             arguments: program, environment: ["SERVER_IDLE_TIMEOUT": "250ms", "FRONT_KEEP_ALIVE": "30s"])
         #expect(configuration.server.idleTimeout == .milliseconds(250))
         #expect(configuration.front.keepAlive == .seconds(30))
+    }
+
+    @Test(arguments: ["100000000h", "1e30s", "9223372036854775807", "300000000000s"])
+    func durationTooLongToCountInNanosecondsIsRejectedNamingTheKey(_ text: String) async throws {
+        let error = await #expect(throws: ConfigurationError.self) {
+            try await Configuration.load(arguments: program, environment: ["SERVER_IDLE_TIMEOUT": text])
+        }
+        #expect(error?.message.contains("server.idle-timeout") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("292 years") == true, "\(String(describing: error))")
+    }
+
+    @Test func sizeTooLargeForAnIntegerIsRejectedNamingTheKey() async throws {
+        let error = await #expect(throws: ConfigurationError.self) {
+            try await Configuration.load(arguments: program, environment: ["SERVER_MAX_BODY_SIZE": "9223372036854775807MB"])
+        }
+        #expect(error?.message.contains("server.max-body-size") == true, "\(String(describing: error))")
+    }
+
+    @Test func fractionalDurationsAreExact() async throws {
+        let configuration = try await Configuration.load(
+            arguments: program, environment: ["SERVER_IDLE_TIMEOUT": "2.3s", "FRONT_KEEP_ALIVE": "0.5ms"])
+        #expect(configuration.server.idleTimeout == .milliseconds(2300))
+        #expect(configuration.front.keepAlive == .microseconds(500))
+    }
+
+    @Test func theLongestDurationAcceptedServesWithoutTrapping() async throws {
+        // 2,500,000 h is 9.0e18 ns: under Int64.max (9.22e18), so accepted, and NIO's timers
+        // saturate the deadline instead of overflowing.
+        var configuration = try await Configuration.load(arguments: program, environment: ["SERVER_IDLE_TIMEOUT": "2500000h"])
+        #expect(configuration.server.idleTimeout == .seconds(9_000_000_000))
+        configuration.server.host = "127.0.0.1"
+        configuration.server.port = 0
+        configuration.server.eventLoops = 1
+        configuration.front = .init(maxThreads: 2, minSpareThreads: 1, acceptQueue: 16)
+        configuration.back = .init(coreThreads: 0, maxThreads: 2, queueCapacity: 10)
+        configuration.management.enabled = false
+        var app = Application(configuration: configuration)
+        app.register(RoutesController { routes in routes.get("/hello") { _ in "hi" } })
+        try await withLiveServer(app) { _, port in
+            let connection = try await RawHTTPConnection.connect(port: port)
+            try await connection.send("GET /hello HTTP/1.1\r\nHost: test\r\n\r\n")
+            #expect(try await connection.responses(1).map(\.status) == [200])
+            await connection.close()
+        }
+    }
+
+    @Test func bodyLimitsHaveDefaultsAndAreRead() async throws {
+        let defaults = try await Configuration.load(arguments: program, environment: [:])
+        #expect(defaults.server.bodyTimeout == .seconds(60))
+        #expect(defaults.server.minBodyRate == 240)
+        #expect(defaults.server.minBodyRateGrace == .seconds(5))
+        let configured = try await Configuration.load(
+            arguments: program,
+            environment: ["SERVER_BODY_TIMEOUT": "2m", "SERVER_MIN_BODY_RATE": "1KB", "SERVER_MIN_BODY_RATE_GRACE": "2s"])
+        #expect(configured.server.bodyTimeout == .seconds(120))
+        #expect(configured.server.minBodyRate == 1024)
+        #expect(configured.server.minBodyRateGrace == .seconds(2))
+        let off = try await Configuration.load(
+            arguments: program, environment: ["SERVER_BODY_TIMEOUT": "off", "SERVER_MIN_BODY_RATE": "0"])
+        #expect(off.server.bodyTimeout == nil)
+        #expect(off.server.minBodyRate == 0)
+    }
+
+    @Test func invalidBodyLimitsNameTheKey() async throws {
+        for (variable, key) in [("SERVER_BODY_TIMEOUT", "server.body-timeout"), ("SERVER_MIN_BODY_RATE", "server.min-body-rate"),
+                                ("SERVER_MIN_BODY_RATE_GRACE", "server.min-body-rate-grace")] {
+            let error = await #expect(throws: ConfigurationError.self) {
+                try await Configuration.load(arguments: program, environment: [variable: "-5"])
+            }
+            #expect(error?.message.contains(key) == true, "\(String(describing: error))")
+        }
     }
 
     @Test func invalidDurationNamesTheKey() async throws {

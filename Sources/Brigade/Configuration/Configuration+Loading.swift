@@ -71,7 +71,10 @@ extension Configuration {
                 maxBodySize: try keys.bytes("server.max-body-size") ?? defaults.maxBodySize,
                 idleTimeout: try keys.duration("server.idle-timeout") ?? defaults.idleTimeout,
                 backlog: try keys.int("server.backlog") ?? defaults.backlog,
-                serverName: keys.string("server.name") ?? defaults.serverName),
+                serverName: keys.string("server.name") ?? defaults.serverName,
+                bodyTimeout: try keys.optionalDuration("server.body-timeout") ?? defaults.bodyTimeout,
+                minBodyRate: try keys.bytes("server.min-body-rate") ?? defaults.minBodyRate,
+                minBodyRateGrace: try keys.duration("server.min-body-rate-grace") ?? defaults.minBodyRateGrace),
             front: FrontPool(
                 maxThreads: try keys.int("front.max-threads") ?? front.maxThreads,
                 minSpareThreads: try keys.int("front.min-spare-threads") ?? front.minSpareThreads,

@@ -163,6 +163,11 @@ public struct Configuration: Sendable {
         if server.maxHeaderSize < 256 { throw ConfigurationError("server.max-header-size must be at least 256 bytes, got \(server.maxHeaderSize)") }
         if server.maxBodySize < 0 { throw ConfigurationError("server.max-body-size must not be negative, got \(server.maxBodySize)") }
         if server.idleTimeout <= .zero { throw ConfigurationError("server.idle-timeout must be positive") }
+        if let bodyTimeout = server.bodyTimeout, bodyTimeout <= .zero {
+            throw ConfigurationError("server.body-timeout must be positive, or off")
+        }
+        if server.minBodyRate < 0 { throw ConfigurationError("server.min-body-rate must not be negative (0 is off), got \(server.minBodyRate)") }
+        if server.minBodyRateGrace < .zero { throw ConfigurationError("server.min-body-rate-grace must not be negative") }
         if front.maxThreads < 1 { throw ConfigurationError("front.max-threads must be at least 1, got \(front.maxThreads)") }
         if front.minSpareThreads < 0 { throw ConfigurationError("front.min-spare-threads must not be negative, got \(front.minSpareThreads)") }
         if front.acceptQueue < 0 { throw ConfigurationError("front.accept-queue must not be negative, got \(front.acceptQueue)") }

@@ -9,6 +9,8 @@
 ///   (percentages in percent);
 /// - every chart: `<svg data-pool="back" data-chart="threads" data-points="40" data-peak="4">`
 ///   (samples drawn, highest value of the main series);
+/// - every advice: `<p class="advice" data-pool="back" data-field="advice" data-verdict="not-enough-load">`
+///   (the report's `verdict`; greyed out when there is nothing to act on);
 /// - `#status`: `data-state` `connecting`, `live` or `disconnected`;
 /// - `#errors`: the page's own uncaught errors.
 ///
@@ -54,6 +56,7 @@ enum Dashboard {
     .s0 { stroke: var(--s0); background: var(--s0); } .s1 { stroke: var(--s1); background: var(--s1); }
     .s2 { stroke: var(--s2); background: var(--s2); } rect.sat { fill: var(--sat); }
     .advice { margin: 8px 0 0; font-size: 12.5px; }
+    .advice[data-verdict="not-enough-load"], .advice[data-verdict="no-work"], .advice[data-verdict="measuring"] { color: var(--muted); }
     .running { font-size: 12px; color: var(--muted); margin-top: 4px; }
     table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
     th, td { text-align: right; padding: 3px 8px; border-bottom: 1px solid var(--line); }
@@ -160,6 +163,7 @@ enum Dashboard {
         dd.classList.toggle('bad', Boolean(bad && known && bad(v, pool)));
       }
       field('advice').textContent = pool.advice;
+      field('advice').dataset.verdict = pool.verdict || '';
       field('running').replaceChildren(...pool.running.map(task =>
         node('li', {}, (task.label || 'task') + ' on ' + task.thread + ': ' + format(task.runningMs) + ' ms')));
       const history = pool.history || { secondsAgo: [], saturated: [], size: [], active: [], queued: [], maxSize: [], waitP99Ms: [] };

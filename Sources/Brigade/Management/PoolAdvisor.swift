@@ -10,7 +10,16 @@ import Foundation
 /// then the measured λ is the pool's own throughput, capped by its size, but the work that
 /// queued (W) shows the demand it could not meet. Work refused outright adds its rate × S.
 /// The recommendation is L × (1 + headroom), rounded up.
+///
+/// A pool is advised to grow whenever the window says it was too small, however little work
+/// that took. It is advised to shrink only from ``shrinkNeeds``: fewer tasks make the mean
+/// service time and the wait percentiles noise, and at a trickle Little's law gives the
+/// floor (one thread, two for the front) for any pool, which says nothing about the load the
+/// pool is sized for. Below it the advice says there is not enough load, with the numbers.
 struct PoolAdvisor {
+    /// The least work in the window for advice to shrink a pool: 100 tasks, 1 a second.
+    static let shrinkNeeds = LoadThreshold(tasks: 100, ratePerSecond: 1)
+
     let settings: Configuration.Management
     /// When the report is made (monotonic nanoseconds).
     let now: UInt64
@@ -22,12 +31,14 @@ struct PoolAdvisor {
             let history = view.histories[pool.name] ?? []
             let last = window.last ?? pool.snapshot()
             let measured = measure(window, history: history)
-            let recommended = measured.flatMap { recommend($0, kind: pool.kind) }
+            let littles = measured.flatMap { recommend($0, kind: pool.kind) }
+            let verdict = Self.verdict(measured, recommended: littles, maxSize: last.maxSize)
+            let recommended = verdict == .notEnoughLoad ? nil : littles
             reports.append(PoolReport(
                 name: pool.name, kind: pool.kind, sizeKey: Self.sizeKey(pool), size: last.size, active: last.active,
                 queued: last.queued, coreSize: last.coreSize, maxSize: last.maxSize, queueCapacity: last.queueCapacity,
                 completed: last.completed, rejected: last.rejected, window: measured, recommendedSize: recommended,
-                advice: advice(pool, last: last, window: measured, recommended: recommended),
+                advice: advice(pool, last: last, window: measured, recommended: littles, verdict: verdict), verdict: verdict,
                 running: pool.runningTasks().prefix(5).map {
                     RunningReport(label: $0.label, thread: $0.thread, runningMs: RequestStatistics.milliseconds($0.runningFor))
                 },
@@ -36,7 +47,7 @@ struct PoolAdvisor {
         let routes = routeReports(view)
         return PoolsReport(
             windowSeconds: Self.round(Double(settings.adviceWindow.clampedNanoseconds) / 1e9),
-            pools: reports, routes: routes,
+            shrinkNeeds: Self.shrinkNeeds, pools: reports, routes: routes,
             warnings: warnings(reports, routes: routes, blocking: blocking, view: view),
             starvation: view.events.reversed().map { event in
                 StarvationReport(
@@ -64,6 +75,7 @@ struct PoolAdvisor {
         let concurrency = (waitSeconds + serviceSeconds) / seconds + Double(rejected) / seconds * meanService
         return WindowReport(
             seconds: Self.round(seconds),
+            completed: completed,
             arrivalRate: Self.round(Double(completed + rejected) / seconds),
             throughput: Self.round(Double(completed) / seconds),
             rejected: rejected,
@@ -86,19 +98,35 @@ struct PoolAdvisor {
         return max(kind == .front ? 2 : 1, size)
     }
 
-    private func advice(_ pool: any ManagedPool, last: PoolSnapshot, window: WindowReport?, recommended: Int?) -> String {
+    /// What the window says of the pool's size (`recommended` is Little's law's, unfiltered).
+    static func verdict(_ window: WindowReport?, recommended: Int?, maxSize: Int) -> SizingVerdict {
+        guard let window else { return .measuring }
+        guard let recommended else { return .noWork }
+        if recommended > maxSize { return .tooSmall }
+        if window.completed < shrinkNeeds.tasks || window.arrivalRate < shrinkNeeds.ratePerSecond { return .notEnoughLoad }
+        if recommended * 2 < maxSize, maxSize > 4 { return .largerThanNeeded }
+        return .wellSized
+    }
+
+    private func advice(_ pool: any ManagedPool, last: PoolSnapshot, window: WindowReport?, recommended: Int?, verdict: SizingVerdict) -> String {
         guard let window else { return "measuring: advice after two samples" }
         guard let recommended else { return "no work in the last \(Self.format(window.seconds)) s: nothing to size" }
         let law = "λ \(Self.format(window.arrivalRate))/s × (W \(Self.format(window.meanQueueWaitMs)) ms + S \(Self.format(window.serviceTimeMs)) ms) = L \(Self.format(window.meanConcurrency))"
-        let verdict: String
-        if recommended > last.maxSize {
-            verdict = "too small: raise \(Self.sizeKey(pool)) from \(last.maxSize) to \(recommended)"
-        } else if recommended * 2 < last.maxSize, last.maxSize > 4 {
-            verdict = "larger than needed: \(Self.sizeKey(pool)) \(recommended) would do (now \(last.maxSize))"
-        } else {
-            verdict = "well sized (\(Self.sizeKey(pool)) \(last.maxSize); \(recommended) needed)"
+        let key = Self.sizeKey(pool)
+        let conclusion: String
+        switch verdict {
+        case .tooSmall:
+            conclusion = "too small: raise \(key) from \(last.maxSize) to \(recommended)"
+        case .notEnoughLoad:
+            return "\(law): not enough load to size it: \(window.completed) tasks in \(Self.format(window.seconds)) s "
+                + "(\(Self.format(window.arrivalRate))/s); a smaller \(key) (now \(last.maxSize)) is advised from "
+                + "\(Self.shrinkNeeds.tasks) tasks and \(Self.format(Self.shrinkNeeds.ratePerSecond))/s in the window"
+        case .largerThanNeeded:
+            conclusion = "larger than needed: \(key) \(recommended) would do (now \(last.maxSize))"
+        case .wellSized, .measuring, .noWork:
+            conclusion = "well sized (\(key) \(last.maxSize); \(recommended) needed)"
         }
-        return "\(law) → \(recommended) with \(Int(settings.headroom * 100)) % headroom: \(verdict)"
+        return "\(law) → \(recommended) with \(Int(settings.headroom * 100)) % headroom: \(conclusion)"
     }
 
     // MARK: warnings

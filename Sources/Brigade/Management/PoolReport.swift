@@ -5,6 +5,8 @@ import BrigadeExecutors
 struct PoolsReport: Encodable, Sendable {
     /// The advice window, in seconds.
     var windowSeconds: Double
+    /// The least work a window must hold for a pool to be advised a smaller size.
+    var shrinkNeeds: LoadThreshold
     var pools: [PoolReport]
     /// The routes seen in the window, the heaviest front users first.
     var routes: [RouteReport]
@@ -30,19 +32,47 @@ struct PoolReport: Encodable, Sendable {
     var rejected: UInt64
     /// Measurements over the window; `nil` until two samples exist.
     var window: WindowReport?
-    /// Little's law's size for the window's load, with headroom; `nil` without traffic.
+    /// Little's law's size for the window's load, with headroom; `nil` without traffic, or
+    /// with too little of it to size the pool by (``verdict`` `not-enough-load`).
     var recommendedSize: Int?
     /// How the recommendation was reached, in words.
     var advice: String
+    /// What the advice concludes, for programs.
+    var verdict: SizingVerdict
     /// The longest-running tasks now.
     var running: [RunningReport]
     /// The history, when asked for (`?history=1`).
     var history: HistoryReport?
 }
 
+/// What the advice concludes about a pool's size.
+enum SizingVerdict: String, Encodable, Sendable {
+    /// Fewer than two samples yet.
+    case measuring
+    /// No work in the window.
+    case noWork = "no-work"
+    /// Some work, too little to size the pool by (see ``PoolsReport/shrinkNeeds``).
+    case notEnoughLoad = "not-enough-load"
+    /// Work waited or was refused for want of threads: raise the size.
+    case tooSmall = "too-small"
+    /// Half the size, or less, would do.
+    case largerThanNeeded = "larger-than-needed"
+    case wellSized = "well-sized"
+}
+
+/// An amount of work in the advice window.
+struct LoadThreshold: Encodable, Sendable, Equatable {
+    /// Tasks run to the end (connections lent).
+    var tasks: UInt64
+    /// Work offered per second.
+    var ratePerSecond: Double
+}
+
 /// A pool's measurements over the advice window.
 struct WindowReport: Encodable, Sendable {
     var seconds: Double
+    /// Work finished in the window.
+    var completed: UInt64
     /// Work offered per second: started or refused (λ).
     var arrivalRate: Double
     /// Work finished per second.

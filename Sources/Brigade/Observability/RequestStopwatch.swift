@@ -105,17 +105,6 @@ extension TierNanoseconds {
     }
 }
 
-extension Duration {
-    /// Whole nanoseconds; negative is zero, too long is `UInt64.max`.
-    var clampedNanoseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0, attoseconds >= 0 else { return 0 }
-        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
-        let (sum, carry) = whole.addingReportingOverflow(UInt64(attoseconds / 1_000_000_000))
-        return overflow || carry ? .max : sum
-    }
-}
-
 extension RequestTimings {
     /// Durations from nanoseconds.
     init(_ nanoseconds: TierNanoseconds) {

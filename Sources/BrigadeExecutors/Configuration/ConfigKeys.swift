@@ -51,18 +51,34 @@ public struct ConfigKeys: Sendable {
         return .some(try duration(key))
     }
 
+    /// The longest duration a key may give: `Int64.max` nanoseconds, about 292 years, so that
+    /// every configured duration converts exactly to the nanoseconds timers count in.
+    public static let maximumDuration = Duration.nanoseconds(Int64.max)
+
     /// A duration key: `250ms`, `30s`, `5m`, `1h`; a bare number is milliseconds.
-    /// - Throws: ``ConfigurationError`` when set but not a duration.
+    /// - Throws: ``ConfigurationError`` when set but not a duration, or longer than
+    ///   ``maximumDuration``.
     public func duration(_ key: String) throws(ConfigurationError) -> Duration? {
         guard let text = string(key)?.trimmingCharacters(in: .whitespaces).lowercased() else { return nil }
         let units: [(String, Double)] = [("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
+        var milliseconds: Double?
         for (suffix, seconds) in units where text.hasSuffix(suffix) {
             if let number = Double(text.dropLast(suffix.count)), number >= 0, number.isFinite {
-                return .milliseconds(Int64(number * seconds * 1000))
+                milliseconds = number * seconds * 1000
+                break
             }
         }
-        if let milliseconds = Int64(text), milliseconds >= 0 { return .milliseconds(milliseconds) }
-        throw ConfigurationError("\(key) must be a duration such as 250ms, 30s or 5m, got '\(text)'")
+        if milliseconds == nil, let number = Int64(text), number >= 0 { milliseconds = Double(number) }
+        guard let milliseconds, milliseconds.isFinite else {
+            throw ConfigurationError("\(key) must be a duration such as 250ms, 30s or 5m, got '\(text)'")
+        }
+        // To the nearest nanosecond (`2.3s` is 2,300 ms, not 2,299.999…), compared as a Double
+        // before the conversion to an integer, which would trap past Int64.max.
+        let nanoseconds = (milliseconds * 1e6).rounded()
+        guard nanoseconds < Double(Int64.max) else {
+            throw ConfigurationError("\(key) is too long: at most 292 years (about 2,562,047 h), got '\(text)'")
+        }
+        return .nanoseconds(Int64(nanoseconds))
     }
 
     /// A size key: `8192`, `8KB`/`8KiB`, `2MB`/`2MiB`.
@@ -71,7 +87,11 @@ public struct ConfigKeys: Sendable {
         guard let text = string(key)?.trimmingCharacters(in: .whitespaces).uppercased() else { return nil }
         let units: [(String, Int)] = [("KIB", 1024), ("MIB", 1024 * 1024), ("KB", 1024), ("MB", 1024 * 1024), ("K", 1024), ("M", 1024 * 1024), ("B", 1)]
         for (suffix, factor) in units where text.hasSuffix(suffix) {
-            if let number = Int(text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), number >= 0 { return number * factor }
+            if let number = Int(text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), number >= 0 {
+                let (size, overflow) = number.multipliedReportingOverflow(by: factor)
+                if overflow { throw ConfigurationError("\(key) is too large, got '\(text)'") }
+                return size
+            }
         }
         if let number = Int(text), number >= 0 { return number }
         throw ConfigurationError("\(key) must be a size such as 8192, 8KB or 2MB, got '\(text)'")

@@ -39,7 +39,7 @@ extension ThreadPool {
     /// - Returns: `true` if the pool terminated in time.
     @discardableResult
     public func awaitTermination(timeout: Duration) -> Bool {
-        let deadline = monotonicNanoseconds().addingSaturating(timeout.nanoseconds)
+        let deadline = monotonicNanoseconds().addingSaturating(timeout.clampedNanoseconds)
         return lock.withLock {
             while !(core.runState == .shuttingDown && core.threads == 0) {
                 if !terminated.wait(untilUptimeNanoseconds: deadline), monotonicNanoseconds() >= deadline {

@@ -111,7 +111,7 @@ extension ThreadPool {
             // Decided on every wake-up, not once: resize() may change the core under a parked
             // thread, and a thread that became non-core must start counting its keep-alive.
             if core.threads > core.configuration.coreThreads {
-                let deadline = idleSince.addingSaturating(core.configuration.keepAlive.nanoseconds)
+                let deadline = idleSince.addingSaturating(core.configuration.keepAlive.clampedNanoseconds)
                 if !worker.wake.wait(untilUptimeNanoseconds: deadline), monotonicNanoseconds() >= deadline {
                     return true
                 }
@@ -146,25 +146,5 @@ extension ThreadPool {
         }, box)
         precondition(rc == 0, "pthread_create failed: \(rc)")
         pthread_detach(thread)
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds, saturating at `UInt64.max`; negative is zero.
-    var nanoseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        if seconds < 0 { return 0 }
-        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return .max }
-        return whole.addingSaturating(UInt64(attoseconds / 1_000_000_000))
-    }
-}
-
-extension UInt64 {
-    /// `self + other`, or `UInt64.max` where that overflows: a deadline "never" must not wrap
-    /// round to the past.
-    func addingSaturating(_ other: UInt64) -> UInt64 {
-        let (sum, overflow) = addingReportingOverflow(other)
-        return overflow ? .max : sum
     }
 }

@@ -66,7 +66,7 @@ public final class Scheduler: @unchecked Sendable {
     /// Runs `body` once `delay` has passed.
     @discardableResult
     public func schedule(after delay: Duration, _ body: @escaping @Sendable () -> Void) -> ScheduledTask {
-        schedule(atUptimeNanoseconds: saturatingAdd(monotonicNanoseconds(), delay.nanoseconds), body)
+        schedule(atUptimeNanoseconds: monotonicNanoseconds().addingSaturating(delay.clampedNanoseconds), body)
     }
 
     /// Runs `body` at `deadline` (at once if it passed).
@@ -198,11 +198,4 @@ public final class Scheduler: @unchecked Sendable {
             storage[b].index = b
         }
     }
-}
-
-/// `a + b` without wrapping past `UInt64.max`.
-@inline(__always)
-func saturatingAdd(_ a: UInt64, _ b: UInt64) -> UInt64 {
-    let (sum, overflow) = a.addingReportingOverflow(b)
-    return overflow ? .max : sum
 }

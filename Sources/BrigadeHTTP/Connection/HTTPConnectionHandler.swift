@@ -18,11 +18,23 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         /// Waiting for the next request's head.
         case idle
         /// Reading a request's body.
-        case receiving(HTTPRequestHead, ByteBuffer)
+        case receiving(Receiving)
         /// The responder has the request numbered `number`; its writer will answer.
         case responding(number: UInt64, head: HTTPRequestHead, cancellation: CancellationSignal)
         /// A last response is on its way; then the connection closes. Input is ignored.
         case closing
+    }
+
+    /// A request whose head arrived and whose body is on its way.
+    private struct Receiving {
+        var head: HTTPRequestHead
+        /// The bytes so far; `nil` until some arrive: nothing is reserved on the word of a
+        /// `Content-Length`, the buffer grows with the bytes that come.
+        var body: ByteBuffer?
+        /// When the head arrived: `server.body-timeout` and `server.min-body-rate` count from here.
+        let since: NIODeadline
+
+        var received: Int { body?.readableBytes ?? 0 }
     }
 
     private let responder: any HTTPResponder
@@ -31,13 +43,30 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     private var state = State.idle
     private var requestNumber: UInt64 = 0
     private var lastActivity = NIODeadline.now()
-    private var idleTimer: Scheduled<Void>?
+    /// The connection's one timer (see ``armTimer(at:context:)``), and when it fires.
+    private var timer: Scheduled<Void>?
+    private var timerDeadline = NIODeadline.distantFuture
     private var remoteAddress: String?
+    /// The configuration's durations as NIO time amounts, saturated (a "never" stays in the future).
+    private let idleTimeout: TimeAmount
+    private let bodyTimeout: TimeAmount?
+    private let minBodyRateGrace: TimeAmount
 
     init(responder: any HTTPResponder, configuration: HTTPServer.Configuration, logger: Logger) {
         self.responder = responder
         self.configuration = configuration
         self.logger = logger
+        idleTimeout = Self.timeAmount(configuration.idleTimeout)
+        bodyTimeout = configuration.bodyTimeout.map(Self.timeAmount)
+        minBodyRateGrace = Self.timeAmount(configuration.minBodyRateGrace)
+    }
+
+    /// The capacity of the buffer holding the body being received (0 before any byte came),
+    /// `nil` when no body is being received: tests check it grows with the bytes that came,
+    /// not with the declared length.
+    var receivingBodyCapacity: Int? {
+        if case .receiving(let receiving) = state { return receiving.body?.capacity ?? 0 }
+        return nil
     }
 
     // MARK: inbound
@@ -47,13 +76,13 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             address.ipAddress.map { "\($0):\(address.port ?? 0)" }
         }
         lastActivity = .now()
-        armIdleTimer(context: context, after: configuration.idleTimeout)
+        armTimer(at: lastActivity + idleTimeout, context: context)
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        idleTimer?.cancel()
-        idleTimer = nil
+        timer?.cancel()
+        timer = nil
         if case .responding(_, _, let cancellation) = state {
             cancellation.cancel(reason: "client disconnected")
         }
@@ -73,8 +102,22 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// Reads of one wake-up are over: a request whose body is still on its way needs its
+    /// checks armed. A request that arrived whole in one read never gets here receiving, so
+    /// it costs no timer operation; a body spread over reads costs at most one.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if case .receiving(let receiving) = state, let check = nextBodyCheck(receiving) {
+            let deadline = min(check, lastActivity + idleTimeout)
+            if timer == nil || deadline < timerDeadline { armTimer(at: deadline, context: context) }
+        }
+        context.fireChannelReadComplete()
+    }
+
     private func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         guard case .idle = state else { return }
+        if let problem = Self.hostProblem(head) {
+            return refuse(.badRequest, detail: problem, context: context)
+        }
         let declared = head.headers.first(name: "content-length").flatMap { Int($0) }
         if let declared, declared > configuration.maxBodySize {
             return refuse(.payloadTooLarge, detail: "request body of \(declared) bytes exceeds the limit of \(configuration.maxBodySize) bytes", context: context)
@@ -82,22 +125,33 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
-        state = .receiving(head, context.channel.allocator.buffer(capacity: min(declared ?? 0, configuration.maxBodySize)))
+        state = .receiving(Receiving(head: head, body: nil, since: lastActivity))
     }
 
     private func receiveBody(_ chunk: ByteBuffer, context: ChannelHandlerContext) {
-        guard case .receiving(let head, var body) = state else { return }
+        guard case .receiving(var receiving) = state else { return }
         state = .idle  // drop the reference so appending does not copy the buffer
-        if body.readableBytes + chunk.readableBytes > configuration.maxBodySize {
+        if receiving.received + chunk.readableBytes > configuration.maxBodySize {
             return refuse(.payloadTooLarge, detail: "request body exceeds the limit of \(configuration.maxBodySize) bytes", context: context)
         }
-        var chunk = chunk
-        body.writeBuffer(&chunk)
-        state = .receiving(head, body)
+        if var body = receiving.body {
+            receiving.body = nil  // the same again: one reference while appending
+            var chunk = chunk
+            body.writeBuffer(&chunk)  // grows as NIO does: to the next power of two that fits
+            receiving.body = body
+        } else {
+            // A copy of exactly what came (the chunk is a view of the decoder's read buffer).
+            var body = context.channel.allocator.buffer(capacity: chunk.readableBytes)
+            body.writeImmutableBuffer(chunk)
+            receiving.body = body
+        }
+        state = .receiving(receiving)
     }
 
     private func receiveEnd(context: ChannelHandlerContext) {
-        guard case .receiving(let head, let body) = state else { return }
+        guard case .receiving(let receiving) = state else { return }
+        let head = receiving.head
+        let body = receiving.body ?? context.channel.allocator.buffer(capacity: 0)
         // The request's arrival: complete, and about to be handed over. A pipelined request
         // reaches this point only once the previous response was written (see above).
         let receivedAt = monotonicNanoseconds()
@@ -138,7 +192,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         if keepAlive {
             state = .idle
             lastActivity = .now()
-            if idleTimer == nil { armIdleTimer(context: context, after: configuration.idleTimeout) }
+            if timer == nil { armTimer(at: lastActivity + idleTimeout, context: context) }
         } else {
             state = .closing
         }
@@ -194,40 +248,95 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    // MARK: idle timeout
+    // MARK: timeouts
 
-    /// One timer per connection; reads only record the time, and the timer re-arms itself for
-    /// the remainder, so a busy connection costs no timer operations per request.
-    private func armIdleTimer(context: ChannelHandlerContext, after delay: Duration) {
+    /// One timer per connection, for the idle timeout and the body's limits. Reads only record
+    /// the time; when the timer fires it checks what is due and re-arms itself for the next
+    /// deadline, so a busy connection costs no timer operations per request. It is moved
+    /// earlier only for a body spread over several reads (``channelReadComplete(context:)``).
+    private func armTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        timer?.cancel()
+        timerDeadline = deadline
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        idleTimer = context.eventLoop.scheduleTask(in: TimeAmount(delay)) {
+        timer = context.eventLoop.scheduleTask(deadline: deadline) {
             let (handler, context) = bound.value
-            handler.idleTimerFired(context: context)
+            handler.timerFired(context: context)
         }
     }
 
-    private func idleTimerFired(context: ChannelHandlerContext) {
-        idleTimer = nil
+    private func timerFired(context: ChannelHandlerContext) {
+        timer = nil
+        timerDeadline = .distantFuture
+        let now = NIODeadline.now()
+        let idleDeadline = lastActivity + idleTimeout
         switch state {
         case .responding, .closing:
             return  // the request in progress has its own timeouts; re-armed after the response
-        case .idle, .receiving:
-            let timeout = TimeAmount(configuration.idleTimeout)
-            let idleFor = NIODeadline.now() - lastActivity
-            if idleFor >= timeout {
-                state = .closing
-                context.close(promise: nil)
-            } else {
-                armIdleTimer(context: context, after: Duration.nanoseconds((timeout - idleFor).nanoseconds))
+        case .idle where now >= idleDeadline, .receiving where now >= idleDeadline:
+            // Nothing for the idle timeout: a stalled request is closed without an answer.
+            state = .closing
+            context.close(promise: nil)
+        case .idle:
+            armTimer(at: idleDeadline, context: context)
+        case .receiving(let receiving):
+            if let problem = bodyProblem(receiving, now: now) {
+                logger.debug("request body too slow; answering 408", metadata: [
+                    "remote": "\(remoteAddress ?? "-")", "received": "\(receiving.received)", "problem": "\(problem)",
+                ])
+                return refuse(.requestTimeout, detail: problem, context: context)
             }
+            armTimer(at: min(idleDeadline, nextBodyCheck(receiving) ?? idleDeadline), context: context)
         }
     }
-}
 
-extension TimeAmount {
-    /// A NIO time amount from a Swift duration (nanosecond precision).
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    /// Why a body still arriving at `now` has run out of time, or `nil` if it has not.
+    private func bodyProblem(_ receiving: Receiving, now: NIODeadline) -> String? {
+        let elapsed = now - receiving.since
+        if let bodyTimeout, elapsed >= bodyTimeout {
+            return "request body not complete after \(elapsed.nanoseconds / 1_000_000) ms (\(receiving.received) bytes received)"
+        }
+        if configuration.minBodyRate > 0, elapsed >= minBodyRateGrace, elapsed > .zero {
+            let rate = Double(receiving.received) / (Double(elapsed.nanoseconds) / 1e9)
+            if rate < Double(configuration.minBodyRate) {
+                return "request body too slow: \(Int(rate)) bytes/s, the minimum is \(configuration.minBodyRate) bytes/s"
+            }
+        }
+        return nil
+    }
+
+    /// When a body still arriving must next be checked: at the body timeout, and at the
+    /// moment its average rate would fall under the minimum if nothing more arrived (never
+    /// within the grace period). `nil` when neither limit is on.
+    private func nextBodyCheck(_ receiving: Receiving) -> NIODeadline? {
+        var next = bodyTimeout.map { receiving.since + $0 }
+        if configuration.minBodyRate > 0 {
+            let (product, overflow) = Int64(receiving.received).multipliedReportingOverflow(by: 1_000_000_000)
+            let covered = TimeAmount.nanoseconds(overflow ? .max : product / Int64(configuration.minBodyRate))
+            let check = receiving.since + max(minBodyRateGrace, covered)
+            next = min(next ?? check, check)
+        }
+        return next
+    }
+
+    // MARK: helpers
+
+    /// A NIO time amount from a duration, saturating (NIO's own initializer reads
+    /// `Duration.components`, which traps past Int64.max seconds).
+    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(Int64(clamping: duration.clampedNanoseconds))
+    }
+
+    /// RFC 9112 §3.2: an HTTP/1.1 request must carry exactly one `Host` (any version: at most
+    /// one); the server answers 400 otherwise. Counted without allocating.
+    static func hostProblem(_ head: HTTPRequestHead) -> String? {
+        var hosts = 0
+        for header in head.headers where header.name.utf8.count == 4 {
+            // ASCII case-insensitive: `| 0x20` lowercases the letters of "host".
+            if header.name.utf8.elementsEqual("host".utf8, by: { $0 | 0x20 == $1 }) { hosts += 1 }
+        }
+        if hosts > 1 { return "more than one Host header" }
+        let isHTTP11OrLater = head.version.major > 1 || (head.version.major == 1 && head.version.minor >= 1)
+        if hosts == 0, isHTTP11OrLater { return "an HTTP/1.1 request must have a Host header" }
+        return nil
     }
 }

@@ -1,3 +1,5 @@
+import NIOCore
+
 extension HTTPServer {
     /// The connector's settings. Each property documents its configuration key and default.
     public struct Configuration: Sendable, Hashable {
@@ -17,8 +19,23 @@ extension HTTPServer {
         public var maxBodySize: Int
         /// `server.idle-timeout`: a connection with no request in progress (waiting for the
         /// first or the next request, or stalled in the middle of one) is closed after this.
-        /// Default 20 s (Tomcat's stock `connectionTimeout`).
+        /// A request head arriving slowly (slowloris) counts as nothing received until it is
+        /// complete. Default 20 s (Tomcat's stock `connectionTimeout`).
         public var idleTimeout: Duration
+        /// `server.body-timeout`: the whole request body must arrive within this, counted from
+        /// the head's arrival; else `408 Request Timeout` and the connection closes (nginx's
+        /// `client_body_timeout` bounds the gap between reads — here `server.idle-timeout`
+        /// does that — this bounds the whole body). `nil` (`off`) for no limit. Raise it with
+        /// `server.max-body-size` for large uploads over slow links. Default 60 s.
+        public var bodyTimeout: Duration?
+        /// `server.min-body-rate`: bytes per second a request body must average, measured from
+        /// the head's arrival, once ``minBodyRateGrace`` has passed; slower → `408` and close
+        /// (Kestrel's `MinRequestBodyDataRate`). It cuts bodies trickled to hold connections
+        /// (R-U-Dead-Yet). 0 switches it off. Default 240 (Kestrel's).
+        public var minBodyRate: Int
+        /// `server.min-body-rate-grace`: how long a body may arrive slower than
+        /// ``minBodyRate`` before it is measured. Default 5 s (Kestrel's).
+        public var minBodyRateGrace: Duration
         /// `server.backlog`: the kernel's accept backlog. Default 1024.
         public var backlog: Int
         /// `server.name`: the `Server` header's value. Default `Brigade`.
@@ -34,7 +51,10 @@ extension HTTPServer {
             maxBodySize: Int = 2 * 1024 * 1024,
             idleTimeout: Duration = .seconds(20),
             backlog: Int = 1024,
-            serverName: String = "Brigade"
+            serverName: String = "Brigade",
+            bodyTimeout: Duration? = .seconds(60),
+            minBodyRate: Int = 240,
+            minBodyRateGrace: Duration = .seconds(5)
         ) {
             self.host = host
             self.port = port
@@ -45,8 +65,9 @@ extension HTTPServer {
             self.idleTimeout = idleTimeout
             self.backlog = backlog
             self.serverName = serverName
+            self.bodyTimeout = bodyTimeout
+            self.minBodyRate = minBodyRate
+            self.minBodyRateGrace = minBodyRateGrace
         }
     }
 }
-
-import NIOCore

@@ -1,3 +1,4 @@
+import BrigadeExecutors
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -50,9 +51,7 @@ enum SocketWait {
         guard let deadline else { return -1 }
         let left = ContinuousClock.now.duration(to: deadline)
         if left <= .zero { return 0 }
-        let (seconds, attoseconds) = left.components
-        let ms = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        return Int32(clamping: ms)
+        return Int32(clamping: left.clampedNanoseconds.addingSaturating(999_999) / 1_000_000)
     }
 }
 

@@ -1,3 +1,6 @@
+import BrigadeExecutors
+import Dispatch
+
 /// A connection owned by a pool, moved between threads only through the pool's lock.
 final class PooledConnection: @unchecked Sendable {
     // @unchecked Sendable: the wrapped connection is used by one thread at a time — the pool
@@ -23,8 +26,6 @@ final class PoolWaiter: @unchecked Sendable {
     var outcome: Outcome?
 }
 
-import Dispatch
-
 /// A counting semaphore (Dispatch's), named for what it is used for here.
 final class DispatchSemaphoreBox: Sendable {
     private let semaphore = DispatchSemaphore(value: 0)
@@ -36,8 +37,7 @@ final class DispatchSemaphoreBox: Sendable {
     func wait(until deadline: ContinuousClock.Instant) -> Bool {
         let left = ContinuousClock.now.duration(to: deadline)
         if left <= .zero { return semaphore.wait(timeout: .now()) == .success }
-        let (seconds, attoseconds) = left.components
-        let nanos = UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
-        return semaphore.wait(timeout: .now() + .nanoseconds(Int(clamping: nanos))) == .success
+        // Dispatch saturates a deadline past the end of time to "forever".
+        return semaphore.wait(timeout: .now() + .nanoseconds(Int(clamping: left.clampedNanoseconds))) == .success
     }
 }

@@ -14,6 +14,7 @@ extension PostgresPool {
             else { (timeoutDeadline, .connectionTimeout) }
 
         var waiter: PoolWaiter?
+        var fastPath: (timers: PoolTimers?, waited: UInt64)?
         let (first, followup) = state.withLock { locked in
             let (decision, actions) = locked.machine.leaseRequested(now: start, site: site, preferred: lastSlot.get())
             switch decision {
@@ -22,13 +23,16 @@ extension PostgresPool {
                 locked.waiters[id] = newWaiter
                 waiter = newWaiter
             case .use(_, _, validate: false):
-                // The fast path: count it here rather than taking the lock again.
-                locked.counters.recordAcquired(nanoseconds: UInt64(max(0, start.duration(to: .now).nanoseconds)))
+                // The fast path: count it here rather than taking the lock again (its metrics
+                // are recorded below, once unlocked).
+                let waited = start.duration(to: .now).clampedNanoseconds
+                fastPath = (locked.counters.recordAcquired(nanoseconds: waited), waited)
             default:
                 break
             }
             return (decision, Self.resolve(actions, in: &locked))
         }
+        if let fastPath { fastPath.timers?.recordQueueWait(nanoseconds: fastPath.waited) }
         run(followup)
         var decision = first
         var counted = true
@@ -128,10 +132,11 @@ extension PostgresPool {
         }
         let held = monotonicNanoseconds() &- leasedAt
         let now = ContinuousClock.now
-        let followup = state.withLock { locked in
-            locked.counters.recordHeld(nanoseconds: held)
-            return Self.resolve(locked.machine.released(lease.slot, broken: broken, now: now), in: &locked)
+        let (timers, followup) = state.withLock { locked in
+            let timers = locked.counters.recordHeld(nanoseconds: held)
+            return (timers, Self.resolve(locked.machine.released(lease.slot, broken: broken, now: now), in: &locked))
         }
+        timers?.recordService(nanoseconds: held)
         run(followup)
     }
 }

@@ -42,20 +42,24 @@ public final class PostgresPool: Sendable {
         var leaks = 0
         var acquireWait = LatencyHistogram()
         var hold = LatencyHistogram()
-        /// The server's metrics, once it manages the pool.
+        /// The server's metrics, once it manages the pool. swift-metrics is a backend's code:
+        /// the counting methods return the timers, and the caller records into them after
+        /// unlocking (``PoolLock``'s rule).
         var timers: PoolTimers?
 
-        mutating func recordAcquired(nanoseconds: UInt64) {
+        /// Counts one acquisition; returns the timers to record its wait into, outside the lock.
+        mutating func recordAcquired(nanoseconds: UInt64) -> PoolTimers? {
             acquired += 1
             acquireNanos &+= nanoseconds
             maxAcquireNanos = max(maxAcquireNanos, nanoseconds)
             acquireWait.record(nanoseconds: nanoseconds)
-            timers?.recordQueueWait(nanoseconds: nanoseconds)
+            return timers
         }
 
-        mutating func recordHeld(nanoseconds: UInt64) {
+        /// Counts one lease's hold time; returns the timers to record it into, outside the lock.
+        mutating func recordHeld(nanoseconds: UInt64) -> PoolTimers? {
             hold.record(nanoseconds: nanoseconds)
-            timers?.recordService(nanoseconds: nanoseconds)
+            return timers
         }
     }
 
@@ -290,7 +294,7 @@ public final class PostgresPool: Sendable {
                     "file": .string(leak.site.fileID),
                     "line": .stringConvertible(leak.site.line),
                     "function": .string(leak.site.function),
-                    "held-ms": .stringConvertible(leak.heldFor.milliseconds),
+                    "held-ms": .stringConvertible(leak.heldFor.clampedNanoseconds / 1_000_000),
                 ])
         }
         for slot in followup.create {
@@ -327,8 +331,9 @@ public final class PostgresPool: Sendable {
     }
 
     func recordAcquired(since start: ContinuousClock.Instant) {
-        let nanos = UInt64(max(0, start.duration(to: .now).nanoseconds))
-        state.withLock { $0.counters.recordAcquired(nanoseconds: nanos) }
+        let nanos = start.duration(to: .now).clampedNanoseconds
+        let timers = state.withLock { $0.counters.recordAcquired(nanoseconds: nanos) }
+        timers?.recordQueueWait(nanoseconds: nanos)
     }
 
     func timeout(_ reason: PoolTimeout.Reason, since start: ContinuousClock.Instant, lastError: PostgresError?) -> PoolTimeout {
@@ -372,9 +377,4 @@ extension Duration {
         let (s, atto) = components
         return Double(s) + Double(atto) / 1e18
     }
-    var nanoseconds: Int64 {
-        let (s, atto) = components
-        return s * 1_000_000_000 + atto / 1_000_000_000
-    }
-    var milliseconds: Int64 { nanoseconds / 1_000_000 }
 }

@@ -44,6 +44,28 @@ struct PoolTests {
         #expect(try pool.withConnection { _ in 1 } == 1)  // usable again once returned
     }
 
+    @Test("a connection timeout too long to count in nanoseconds waits (and connects) without trapping")
+    func connectionTimeoutTooLongForNanoseconds() throws {
+        // Int64.max / 4 seconds: 2.3e27 ns; the connect's poll and the waiter's semaphore saturate.
+        let pool = try pool(maxSize: 1, connectionTimeout: .seconds(Int64.max / 4))
+        defer { pool.shutdown() }
+        let done = DispatchSemaphore(value: 0)
+        let waited = Failures()
+        try pool.withConnection { _ in
+            Thread {
+                do { try pool.withConnection { _ in } } catch { waited.add("\(error)") }
+                done.signal()
+            }.start()
+            // Hand the connection back only once the other thread waits for it.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while pool.statistics.waiting == 0, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.005) }
+            #expect(pool.statistics.waiting == 1)
+        }
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(waited.all.isEmpty)
+        #expect(pool.statistics.acquired == 2)
+    }
+
     @Test("a request deadline shorter than the connection timeout ends the wait first")
     func requestDeadline() throws {
         let pool = try pool(maxSize: 1, connectionTimeout: .seconds(30))
