@@ -56,6 +56,7 @@ let package = Package(
             name: "BrigadeHTTP",
             dependencies: [
                 "BrigadeExecutors",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

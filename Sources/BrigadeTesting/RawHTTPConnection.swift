@@ -101,8 +101,10 @@ public struct RawResponse: Sendable, CustomStringConvertible {
     public var status: Int
     /// The headers, in order.
     public var headers: [(name: String, value: String)]
-    /// The body as text.
+    /// The body as text (for a chunked body, the chunks joined).
     public var body: String
+    /// A chunked body's chunks, in order (empty otherwise).
+    public var chunks: [String] = []
 
     /// The first value of a header (case-insensitive name).
     public func header(_ name: String) -> String? {
@@ -111,8 +113,9 @@ public struct RawResponse: Sendable, CustomStringConvertible {
 
     public var description: String { "\(status) \(headers.map { "\($0.name): \($0.value)" }) \(body)" }
 
-    /// Parses every complete response in `bytes`. 1xx, 204 and 304 have no body; a response
-    /// without `Content-Length` runs to the end of the connection (complete once `closed`).
+    /// Parses every complete response in `bytes`. 1xx, 204 and 304 have no body; a chunked one
+    /// is complete at its last chunk; one without `Content-Length` runs to the end of the
+    /// connection (complete once `closed`).
     public static func parse(_ bytes: [UInt8], closed: Bool) -> [RawResponse] {
         var responses: [RawResponse] = []
         var offset = 0
@@ -131,6 +134,11 @@ public struct RawResponse: Sendable, CustomStringConvertible {
             var response = RawResponse(status: status, headers: headers, body: "")
             if status < 200 || status == 204 || status == 304 {
                 offset = bodyStart
+            } else if response.header("transfer-encoding")?.lowercased() == "chunked" {
+                guard let (chunks, end) = Self.chunks(bytes, from: bodyStart) else { break }
+                response.chunks = chunks
+                response.body = chunks.joined()
+                offset = end
             } else if let length = response.header("content-length").flatMap({ Int($0) }) {
                 guard bytes.count - bodyStart >= length else { break }
                 response.body = String(decoding: bytes[bodyStart..<bodyStart + length], as: UTF8.self)
@@ -143,6 +151,27 @@ public struct RawResponse: Sendable, CustomStringConvertible {
             responses.append(response)
         }
         return responses
+    }
+
+    /// The chunks of a chunked body starting at `start`, and where it ends; `nil` while its
+    /// last chunk has not arrived.
+    static func chunks(_ bytes: [UInt8], from start: Int) -> ([String], Int)? {
+        var chunks: [String] = []
+        var offset = start
+        let crlf: [UInt8] = Array("\r\n".utf8)
+        while true {
+            guard let lineEnd = find(crlf, in: bytes, from: offset) else { return nil }
+            let sizeText = String(decoding: bytes[offset..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
+            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16) else { return nil }
+            let dataStart = lineEnd + 2
+            if size == 0 {
+                guard let trailerEnd = find(crlf, in: bytes, from: dataStart) else { return nil }
+                return (chunks, trailerEnd + 2)
+            }
+            guard bytes.count >= dataStart + size + 2 else { return nil }
+            chunks.append(String(decoding: bytes[dataStart..<dataStart + size], as: UTF8.self))
+            offset = dataStart + size + 2
+        }
     }
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {

@@ -25,7 +25,7 @@ import Testing
         defer { server.stop() }
         let url = server.url
         let pool = try await blocking {
-            try BenchmarksDatabase.migrate(url: url, directory: BenchmarksFixture.migrationsDirectory)
+            try BenchmarksDatabase.migrate(url: url, configuration: .init(directory: BenchmarksFixture.migrationsDirectory))
             return try PostgresPool(configuration: .init(url: url, maxSize: 2))
         }
         defer { pool.shutdown() }

@@ -146,7 +146,8 @@ public struct Application: Sendable {
             let services = ExchangeServices(
                 interceptors: interceptors, errorHandlers: errorHandlers, observers: observers,
                 serverTiming: configuration.serverTiming, logger: logger, front: front, executors: executors,
-                defaultTimeout: configuration.asyncTimeout)
+                defaultTimeout: configuration.asyncTimeout, streams: configuration.streams,
+                streamMetrics: StreamMetrics(factory: metrics.factory))
             let pipeline = RequestPipeline(trie: trie, services: services)
             return try BrigadeServer(
                 configuration: configuration, frontPool: front, executors: executors, pipeline: pipeline,

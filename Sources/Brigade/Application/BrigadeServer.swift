@@ -120,7 +120,8 @@ public final class BrigadeServer: Service, Sendable {
 
     /// Shuts down gracefully; nothing that was accepted is dropped without an answer:
     /// 1. stops accepting and closes idle connections; `/ready` answers 503 from now on;
-    /// 2. lets pending asynchronous requests finish within `grace`, then ends the rest as
+    /// 2. ends the streamed responses (their clients reconnect elsewhere), lets pending
+    ///    asynchronous requests finish within `grace`, then ends the rest as
     ///    if they timed out (their timeout result or callbacks apply, else `503` with
     ///    `Retry-After`);
     /// 3. lets the front pool finish its work (up to `grace`) — a handler still running when
@@ -137,6 +138,8 @@ public final class BrigadeServer: Service, Sendable {
         stopping.set()
         await http.quiesce()
         for action in shutdownHooks.before { action() }
+        // Streams end now (their clients reconnect elsewhere); asynchronous requests get the grace.
+        for exchange in pending.all where exchange.endsWhenShutdownBegins { exchange.shutdownExpired() }
         await endPendingRequests(by: deadline)
         _ = await frontPool.shutdownGracefully(timeout: grace)
         await endPendingRequests(by: deadline)

@@ -11,7 +11,7 @@ import Synchronization
 /// It holds the request's ``RequestExchange`` while it waits, and the winning event takes it
 /// (ending the wait in its stopwatch: back-queue and back time for work on a back executor,
 /// else async time) to the front thread that finishes the request.
-final class AsyncExchange: Sendable {
+final class AsyncExchange: PendingExchange {
     private struct Locked {
         var machine = StateMachine()
         /// The parked request; taken by the event that ends it.
@@ -44,9 +44,11 @@ final class AsyncExchange: Sendable {
     /// The back executors a source runs its work on.
     var executors: BackExecutors { services.executors }
 
-    /// Runs `body` on a front thread of the request's server.
-    func resumeOnFront(_ body: @escaping @Sendable () -> Void) {
-        services.resumeOnFront(body)
+    /// Runs a closure on a front thread of the request's server (holding the server's
+    /// services, not this exchange: a source may keep it after the request ended).
+    var frontResumer: @Sendable (@escaping @Sendable () -> Void) -> Void {
+        let services = self.services
+        return { services.resumeOnFront($0) }
     }
 
     /// Parks `exchange` until `source` delivers: sets the request's deadline, tells the
@@ -110,6 +112,9 @@ final class AsyncExchange: Sendable {
     func shutdownExpired() {
         expire(.shutdown)
     }
+
+    /// Waited for, within the shutdown's grace.
+    var endsWhenShutdownBegins: Bool { false }
 
     private func expire(_ expiry: StateMachine.Expiry) {
         perform(locked.withLock { $0.machine.expire(expiry) })

@@ -118,8 +118,9 @@ public final class DeferredResult<T: Sendable>: HandlerResult {
 
 extension DeferredResult: AsyncResultSource {
     func start(_ exchange: AsyncExchange) {
+        let resumer = exchange.frontResumer
         let action = locked.withLock { locked in
-            locked.resumeOnFront = { exchange.resumeOnFront($0) }
+            locked.resumeOnFront = resumer
             return locked.machine.attach(exchange)
         }
         switch action {

@@ -1,7 +1,19 @@
 import Synchronization
 
-/// The asynchronous requests waiting for their results, so that a graceful shutdown can
-/// answer every one of them: let them finish within the grace period, then expire the rest.
+/// A request that outlives its front thread: an asynchronous one waiting for its result, or a
+/// streamed response.
+protocol PendingExchange: AnyObject, Sendable {
+    /// The server is shutting down: end now (a stream), or as if timed out (an asynchronous
+    /// request whose grace passed).
+    func shutdownExpired()
+    /// Whether it is a stream, ended as soon as shutdown begins rather than after the grace
+    /// (a ticker would otherwise hold the shutdown for all of it; clients reconnect).
+    var endsWhenShutdownBegins: Bool { get }
+}
+
+/// The requests that outlive their front thread — asynchronous ones and streams — so that a
+/// graceful shutdown can answer every one of them: end the streams, let the asynchronous
+/// requests finish within the grace period, then expire the rest.
 final class PendingExchanges: Sendable {
     private final class Waiter: Sendable {
         private let continuation: Mutex<CheckedContinuation<Bool, Never>?>
@@ -10,7 +22,7 @@ final class PendingExchanges: Sendable {
     }
 
     private struct State {
-        var exchanges: [ObjectIdentifier: AsyncExchange] = [:]
+        var exchanges: [ObjectIdentifier: any PendingExchange] = [:]
         var waiters: [Waiter] = []
     }
 
@@ -29,11 +41,11 @@ final class PendingExchanges: Sendable {
     /// Requests waiting now.
     var count: Int { state.withLock { $0.exchanges.count } }
 
-    func insert(_ exchange: AsyncExchange) {
+    func insert(_ exchange: any PendingExchange) {
         state.withLock { $0.exchanges[ObjectIdentifier(exchange)] = exchange }
     }
 
-    func remove(_ exchange: AsyncExchange) {
+    func remove(_ exchange: any PendingExchange) {
         let waiters = state.withLock { state -> [Waiter] in
             guard state.exchanges.removeValue(forKey: ObjectIdentifier(exchange)) != nil else { return [] }
             completedCount.add(1, ordering: .relaxed)
@@ -45,7 +57,7 @@ final class PendingExchanges: Sendable {
     }
 
     /// Every request waiting now.
-    var all: [AsyncExchange] { state.withLock { Array($0.exchanges.values) } }
+    var all: [any PendingExchange] { state.withLock { Array($0.exchanges.values) } }
 
     /// Waits until no request is pending, or `timeout` passes.
     /// - Returns: `true` if none is pending.

@@ -98,6 +98,9 @@ extension Configuration {
             reader: reader)
         management = try Management(keys: keys)
         instances = try keys.int("instances") ?? 1
+        streams = Streams(
+            bufferSize: try keys.bytes("streams.buffer-size") ?? Streams().bufferSize,
+            writeTimeout: try keys.duration("streams.write-timeout") ?? Streams().writeTimeout)
         try validate()
     }
 }

@@ -42,6 +42,25 @@ public struct Configuration: Sendable {
     /// `instances`: how many copies of the application share the database; the start-up
     /// check multiplies `database.max-size` by it. Default 1.
     public var instances = 1
+    /// Streamed responses (emitters, SSE, streaming bodies): `streams.*` keys.
+    public var streams = Streams()
+
+    /// Streamed responses' buffers and waits.
+    public struct Streams: Sendable, Hashable {
+        /// `streams.buffer-size`: bytes a stream buffers before its writers are told it is
+        /// full (beyond the connection's own buffers). Default 64 KiB.
+        public var bufferSize: Int
+        /// `streams.write-timeout`: how long a blocking producer (``StreamingResponseBody``,
+        /// an emitter with the default policy) waits for room before its write fails.
+        /// Default 30 s.
+        public var writeTimeout: Duration
+
+        /// Creates the settings; see each property for its default.
+        public init(bufferSize: Int = 64 * 1024, writeTimeout: Duration = .seconds(30)) {
+            self.bufferSize = bufferSize
+            self.writeTimeout = writeTimeout
+        }
+    }
 
     /// The front pool, sized like Tomcat's connector.
     public struct FrontPool: Sendable, Hashable {
@@ -178,6 +197,8 @@ public struct Configuration: Sendable {
                 key: "management.port", "management.port defaults to server.port + 1, which is 65536 for server.port 65535: set management.port")
         }
         if instances < 1 { throw ConfigurationError("instances must be at least 1, got \(instances)") }
+        if streams.bufferSize < 1 { throw ConfigurationError("streams.buffer-size must be at least 1 byte, got \(streams.bufferSize)") }
+        if streams.writeTimeout <= .zero { throw ConfigurationError("streams.write-timeout must be positive") }
         _ = try AccessLogFormat(parsing: accessLog.format)
         for (prefix, pool) in [("back", back)] + executors.sorted(by: { $0.key < $1.key }).map({ ("executors.\($0.key)", $0.value) }) {
             if pool.maxThreads < 1 { throw ConfigurationError("\(prefix).max-threads must be at least 1, got \(pool.maxThreads)") }

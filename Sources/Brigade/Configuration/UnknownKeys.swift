@@ -12,7 +12,7 @@ import Foundation
 /// when a `database.*` key was read.
 struct UnknownKeys {
     /// Prefixes whose keys are always checked: the framework's own.
-    static let frameworkPrefixes = ["front", "back", "server", "management", "executors", "async", "access-log"]
+    static let frameworkPrefixes = ["front", "back", "server", "management", "executors", "async", "access-log", "streams"]
     /// Prefixes checked when the process read a key under them.
     static let libraryPrefixes = ["database"]
 

@@ -112,4 +112,33 @@ extension Routes {
     @_disfavoredOverload
     public func options(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> Void) { on(.OPTIONS, template, handler) }
 
+    /// Registers an `async` `GET` handler whose `AsyncSequence` is streamed (see ``StreamElement``).
+    public func get<S: AsyncSequence & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> S) where S.Element: StreamElement { on(.GET, template, handler) }
+    /// Registers an `async` `GET` handler whose `AsyncSequence` of `Encodable` values is streamed as JSON lines.
+    @_disfavoredOverload
+    public func get<S: AsyncSequence & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> S) where S.Element: Encodable & Sendable { on(.GET, template, handler) }
+
+    /// Registers an `async` `POST` handler whose `AsyncSequence` is streamed (see ``StreamElement``).
+    public func post<S: AsyncSequence & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> S) where S.Element: StreamElement { on(.POST, template, handler) }
+    /// Registers an `async` `POST` handler whose `AsyncSequence` of `Encodable` values is streamed as JSON lines.
+    @_disfavoredOverload
+    public func post<S: AsyncSequence & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> S) where S.Element: Encodable & Sendable { on(.POST, template, handler) }
+
+    /// Registers an `async` `PUT` handler whose `AsyncSequence` is streamed (see ``StreamElement``).
+    public func put<S: AsyncSequence & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> S) where S.Element: StreamElement { on(.PUT, template, handler) }
+    /// Registers an `async` `PUT` handler whose `AsyncSequence` of `Encodable` values is streamed as JSON lines.
+    @_disfavoredOverload
+    public func put<S: AsyncSequence & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> S) where S.Element: Encodable & Sendable { on(.PUT, template, handler) }
+
+    /// Registers an `async` `PATCH` handler whose `AsyncSequence` is streamed (see ``StreamElement``).
+    public func patch<S: AsyncSequence & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> S) where S.Element: StreamElement { on(.PATCH, template, handler) }
+    /// Registers an `async` `PATCH` handler whose `AsyncSequence` of `Encodable` values is streamed as JSON lines.
+    @_disfavoredOverload
+    public func patch<S: AsyncSequence & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> S) where S.Element: Encodable & Sendable { on(.PATCH, template, handler) }
+
+    /// Registers an `async` `DELETE` handler whose `AsyncSequence` is streamed (see ``StreamElement``).
+    public func delete<S: AsyncSequence & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> S) where S.Element: StreamElement { on(.DELETE, template, handler) }
+    /// Registers an `async` `DELETE` handler whose `AsyncSequence` of `Encodable` values is streamed as JSON lines.
+    @_disfavoredOverload
+    public func delete<S: AsyncSequence & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> S) where S.Element: Encodable & Sendable { on(.DELETE, template, handler) }
 }

@@ -74,6 +74,13 @@ public final class Routes {
         })
     }
 
+    /// Registers a route whose handler's result is a stream made by `source`.
+    func addStream(_ method: HTTPMethod, _ template: String, _ source: @escaping @Sendable (Request) -> any ResponseStreamSource) {
+        collected.append(PendingRoute(method: method, template: join(prefix, template)) { request in
+            SequenceStream(source: source(request))
+        })
+    }
+
     /// Handles errors of type `E` thrown by this controller's routes (`@ExceptionHandler`).
     /// Checked before the application-wide handlers.
     public func onError<E: Error, R: ResponseGenerator>(_ type: E.Type, _ handler: @escaping @Sendable (E, Request) throws -> R) {

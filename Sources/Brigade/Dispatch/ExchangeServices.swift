@@ -17,13 +17,19 @@ final class ExchangeServices: Sendable {
     let executors: BackExecutors
     /// `async.timeout`.
     let defaultTimeout: Duration
-    /// The asynchronous requests waiting for their results.
+    /// The asynchronous requests waiting for their results, and the streams open.
     let pending = PendingExchanges()
+    /// `streams.*`.
+    let streams: Configuration.Streams
+    let streamMetrics: StreamMetrics
 
     init(
         interceptors: [any Interceptor], errorHandlers: ErrorHandlers, observers: [any RequestObserver], serverTiming: Bool,
-        logger: Logger, front: ThreadPool, executors: BackExecutors, defaultTimeout: Duration
+        logger: Logger, front: ThreadPool, executors: BackExecutors, defaultTimeout: Duration,
+        streams: Configuration.Streams = Configuration.Streams(), streamMetrics: StreamMetrics
     ) {
+        self.streams = streams
+        self.streamMetrics = streamMetrics
         self.interceptors = interceptors
         self.errorHandlers = errorHandlers
         self.observers = observers

@@ -87,6 +87,23 @@ struct RequestExchange: Sendable {
         return response
     }
 
+    /// Hands a streamed response's head to the connection, with `X-Request-Id` and, unless
+    /// switched off, `Server-Timing` up to now (a stream cannot carry the rest: trailers reach
+    /// few clients), and returns the stream for its body; `nil` if a response was written.
+    func commitStream(_ head: Response, capacity: Int) -> HTTPBodyStream? {
+        var head = head
+        head.headers.replaceOrAdd(name: "x-request-id", value: request.id)
+        if services.serverTiming { head.headers.add(name: ServerTiming.headerName, value: stopwatch.serverTiming) }
+        return writer.stream(head, capacity: capacity)
+    }
+
+    /// A streamed response ended: `afterCompletion` with its head (and the error that ended
+    /// it, if one did), then the observers with its record.
+    func finishStream(head: Response, record: StreamRecord, error: (any Error)?) {
+        afterCompletion(response: head, error: error)
+        notify(response: head, stream: record)
+    }
+
     /// The controller's error handlers, then the application's, then the defaults.
     func resolve(_ error: any Error) -> Response {
         do {
@@ -109,12 +126,13 @@ struct RequestExchange: Sendable {
 
     /// Tells every observer that the request was answered with `response` (or, for status
     /// 499, that its client left).
-    func notify(response: Response) {
+    func notify(response: Response, stream: StreamRecord? = nil) {
         guard !services.observers.isEmpty else { return }
+        let bodyBytes = request.method == .HEAD ? 0 : stream?.bytes ?? response.body.readableBytes
         let record = RequestRecord(
             requestID: request.id, method: request.method, uri: request.uri, route: request.route,
             status: Int(response.status.code), timings: stopwatch.timings, remoteAddress: request.message.remoteAddress,
-            version: request.message.version, responseBodyBytes: request.method == .HEAD ? 0 : response.body.readableBytes)
+            version: request.message.version, responseBodyBytes: bodyBytes, stream: stream)
         for observer in services.observers { observer.requestCompleted(record) }
     }
 

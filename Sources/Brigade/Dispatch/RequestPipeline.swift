@@ -114,6 +114,8 @@ final class RequestPipeline: HTTPResponder, Sendable {
             exchange.respond(with: generator)
         case .async(let source):
             AsyncExchange.begin(exchange, source: source)
+        case .stream(let source):
+            StreamExchange.begin(exchange, source: source)
         }
     }
 

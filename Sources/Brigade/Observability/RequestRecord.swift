@@ -49,8 +49,12 @@ public struct RequestRecord: Sendable {
     public var remoteAddress: String? = nil
     /// The request's HTTP version.
     public var version: HTTPVersion = .http1_1
-    /// The size of the response body written, in bytes (0 for a client that left).
+    /// The size of the response body written, in bytes (0 for a client that left); for a
+    /// stream, what it wrote before it ended.
     public var responseBodyBytes: Int = 0
+    /// For a streamed response: how it ended, its parts and bytes, how long it lasted. Its
+    /// ``timings`` count the stream's life as `async`.
+    public var stream: StreamRecord? = nil
 }
 
 /// Told about every request once it is answered (or its client left). Called on the thread

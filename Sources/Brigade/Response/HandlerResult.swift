@@ -22,6 +22,8 @@ public struct HandlerStep: Sendable {
         case respond(any ResponseGenerator)
         /// Release the front thread; the source delivers the result later.
         case async(any AsyncResultSource)
+        /// Release the front thread; the source commits the head and writes the body.
+        case stream(any ResponseStreamSource)
     }
 
     let kind: Kind

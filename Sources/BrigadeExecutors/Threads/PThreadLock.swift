@@ -10,12 +10,12 @@ import Darwin
 ///
 /// The pool needs several condition variables on one mutex (one per idle worker, so a submit
 /// wakes exactly one chosen thread), which `Synchronization.Mutex` cannot express.
-final class PThreadLock: @unchecked Sendable {
+package final class PThreadLock: @unchecked Sendable {
     // @unchecked Sendable: the pthread mutex *is* the synchronisation; the pointer is allocated
     // once in init, never reassigned, and freed in deinit when no thread can hold a reference.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
-    init() {
+    package init() {
         mutex = .allocate(capacity: 1)
         var attr = pthread_mutexattr_t()
         pthread_mutexattr_init(&attr)
@@ -30,24 +30,24 @@ final class PThreadLock: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    @inline(__always) func lock() { pthread_mutex_lock(mutex) }
-    @inline(__always) func unlock() { pthread_mutex_unlock(mutex) }
+    @inline(__always) package func lock() { pthread_mutex_lock(mutex) }
+    @inline(__always) package func unlock() { pthread_mutex_unlock(mutex) }
 
     /// Runs `body` with the mutex held. Never call user code from `body`.
-    @inline(__always) func withLock<R>(_ body: () throws -> R) rethrows -> R {
+    @inline(__always) package func withLock<R>(_ body: () throws -> R) rethrows -> R {
         lock()
         defer { unlock() }
         return try body()
     }
 
     /// A condition variable that waits on this lock, measured on the monotonic clock.
-    final class Condition: @unchecked Sendable {
+    package final class Condition: @unchecked Sendable {
         // @unchecked Sendable: a pthread condition variable is itself thread-safe; it is only
         // waited on with its owning `PThreadLock` held.
         private let cond: UnsafeMutablePointer<pthread_cond_t>
         private let owner: PThreadLock
 
-        init(_ owner: PThreadLock) {
+        package init(_ owner: PThreadLock) {
             self.owner = owner
             cond = .allocate(capacity: 1)
             var attr = pthread_condattr_t()
@@ -66,17 +66,17 @@ final class PThreadLock: @unchecked Sendable {
         }
 
         /// Waits with the owner's lock held (released while waiting). Spurious wake-ups happen.
-        func wait() { pthread_cond_wait(cond, owner.mutex) }
+        package func wait() { pthread_cond_wait(cond, owner.mutex) }
 
         /// Waits until `deadline` (monotonic nanoseconds); returns `false` when it timed out.
-        func wait(untilUptimeNanoseconds deadline: UInt64) -> Bool {
+        package func wait(untilUptimeNanoseconds deadline: UInt64) -> Bool {
             var ts = timespec()
             ts.tv_sec = Int(deadline / 1_000_000_000)
             ts.tv_nsec = Int(deadline % 1_000_000_000)
             return pthread_cond_timedwait(cond, owner.mutex, &ts) != ETIMEDOUT
         }
 
-        func signal() { pthread_cond_signal(cond) }
-        func broadcast() { pthread_cond_broadcast(cond) }
+        package func signal() { pthread_cond_signal(cond) }
+        package func broadcast() { pthread_cond_broadcast(cond) }
     }
 }

@@ -1,4 +1,5 @@
 import BrigadeExecutors
+import DequeModule
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -6,9 +7,11 @@ import NIOHTTP1
 /// One connection's request/response cycle, on its event loop.
 ///
 /// It assembles complete requests (head and body, within the limits), hands each to the
-/// responder, and writes the one response back; `HTTPServerPipelineHandler` before it holds
-/// pipelined requests back until the previous response is written, so answers go out in
-/// order. It never runs user code and never blocks.
+/// responder, and writes the one response back — whole, or as a head and a streamed body
+/// (``HTTPBodyStream``) whose parts it takes while the channel is writable;
+/// `HTTPServerPipelineHandler` before it holds pipelined requests back until the previous
+/// response's end is written, so answers go out in order. It never runs user code and never
+/// blocks.
 final class HTTPConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -21,6 +24,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         case receiving(Receiving)
         /// The responder has the request numbered `number`; its writer will answer.
         case responding(number: UInt64, head: HTTPRequestHead, cancellation: CancellationSignal)
+        /// A streamed response's head is written; its body follows.
+        case streaming(Streaming)
         /// A last response is on its way; then the connection closes. Input is ignored.
         case closing
     }
@@ -37,7 +42,22 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         var received: Int { body?.readableBytes ?? 0 }
     }
 
+    /// A streamed response in progress.
+    private struct Streaming {
+        let number: UInt64
+        let head: HTTPRequestHead
+        let cancellation: CancellationSignal
+        let stream: HTTPBodyStream
+        /// Whether the connection stays open after the end (HTTP/1.1 keep-alive); HTTP/1.0
+        /// delimits the body by closing.
+        let keepAlive: Bool
+    }
+
     private let responder: any HTTPResponder
+    /// The event loop's drain queue (the server shares one per loop); `nil`: one of its own.
+    private let drainQueue: StreamDrainQueue?
+    /// Where this connection's writers send (created when the connection becomes active).
+    private var target: ConnectionTarget?
     private let configuration: HTTPServer.Configuration
     private let logger: Logger
     private var state = State.idle
@@ -52,8 +72,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     private let bodyTimeout: TimeAmount?
     private let minBodyRateGrace: TimeAmount
 
-    init(responder: any HTTPResponder, configuration: HTTPServer.Configuration, logger: Logger) {
+    init(responder: any HTTPResponder, configuration: HTTPServer.Configuration, drainQueue: StreamDrainQueue? = nil, logger: Logger) {
         self.responder = responder
+        self.drainQueue = drainQueue
         self.configuration = configuration
         self.logger = logger
         idleTimeout = Self.timeAmount(configuration.idleTimeout)
@@ -77,17 +98,33 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         }
         lastActivity = .now()
         armTimer(at: lastActivity + idleTimeout, context: context)
+        _ = connectionTarget(context)
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
-        if case .responding(_, _, let cancellation) = state {
-            cancellation.cancel(reason: "client disconnected")
-        }
+        let previous = state
         state = .closing
+        switch previous {
+        case .responding(_, _, let cancellation):
+            cancellation.cancel(reason: "client disconnected")
+        case .streaming(let streaming):
+            streaming.cancellation.cancel(reason: "client disconnected")
+            streaming.stream.close(.clientGone)
+        case .idle, .receiving, .closing:
+            break
+        }
+        target = nil
         context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .streaming(let streaming) = state, streaming.stream.channelWritabilityChanged(context.channel.isWritable) {
+            drain(streaming.stream, context: context)
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -161,11 +198,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         let request = HTTPServerRequest(
             method: head.method, uri: head.uri, version: head.version, headers: head.headers,
             body: body, remoteAddress: remoteAddress, cancellation: cancellation, receivedAt: receivedAt)
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let writer = HTTPResponseWriter(eventLoop: context.eventLoop, requestNumber: requestNumber) { response, number in
-            let (handler, context) = bound.value
-            handler.send(response, forRequest: number, context: context)
-        }
+        let target = connectionTarget(context)
+        let writer = HTTPResponseWriter(
+            eventLoop: context.eventLoop, requestNumber: requestNumber, isHeadRequest: head.method == .HEAD, target: target)
         responder.respond(to: request, writer: writer)
     }
 
@@ -183,7 +218,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     // MARK: outbound
 
     /// Writes the response to request `number` (stale or duplicate answers are dropped).
-    private func send(_ response: HTTPServerResponse, forRequest number: UInt64, context: ChannelHandlerContext) {
+    fileprivate func send(_ response: HTTPServerResponse, forRequest number: UInt64, context: ChannelHandlerContext) {
         guard case .responding(let current, let head, _) = state, current == number else { return }
         let keepAlive = head.isKeepAlive
         // Move on *before* writing: writing the response's end makes `HTTPServerPipelineHandler`
@@ -197,6 +232,92 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             state = .closing
         }
         write(response, version: head.version, method: head.method, keepAlive: keepAlive, context: context)
+    }
+
+    /// Where this connection's writers send; made once, when the connection becomes active
+    /// (or, for a channel that never announced it, when its first request arrives).
+    private func connectionTarget(_ context: ChannelHandlerContext) -> ConnectionTarget {
+        if let target { return target }
+        let made = ConnectionTarget(
+            handler: NIOLoopBound((self, context), eventLoop: context.eventLoop),
+            drainQueue: drainQueue ?? StreamDrainQueue(eventLoop: context.eventLoop))
+        target = made
+        return made
+    }
+
+    // MARK: streamed responses
+
+    /// Writes a streamed response's head (the body follows from `stream`). A `HEAD` request
+    /// gets the head and the end at once.
+    fileprivate func beginStream(_ response: HTTPServerResponse, stream: HTTPBodyStream, forRequest number: UInt64, context: ChannelHandlerContext) {
+        guard case .responding(let current, let requestHead, let cancellation) = state, current == number else {
+            return stream.close(.clientGone)  // the connection moved on (closed) meanwhile
+        }
+        let keepAlive = requestHead.isKeepAlive && (requestHead.version.major > 1 || requestHead.version.minor >= 1)
+        var headers = response.headers
+        headers.add(name: "date", value: DateHeader.current)
+        if !headers.contains(name: "server") { headers.add(name: "server", value: configuration.serverName) }
+        headers.remove(name: "content-length")
+        if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
+        let head = HTTPResponseHead(version: requestHead.version, status: response.status, headers: headers)
+        guard head.isValidToSend else {
+            logger.error("streamed response not sent: a header name or value has invalid characters",
+                         metadata: ["status": "\(response.status.code)"])
+            refuse(.internalServerError, detail: "the server produced an invalid response", context: context)
+            return stream.close(.aborted)
+        }
+        let streaming = Streaming(number: number, head: requestHead, cancellation: cancellation, stream: stream, keepAlive: keepAlive)
+        state = .streaming(streaming)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if requestHead.method == .HEAD { stream.end() }
+        drain(stream, context: context)
+        context.flush()
+        if !context.channel.isWritable, stream.channelWritabilityChanged(false) { drain(stream, context: context) }
+    }
+
+    /// Hands what `stream` has buffered to the channel (nothing while the channel is not
+    /// writable), and its end once everything is written.
+    fileprivate func drain(_ stream: HTTPBodyStream, context: ChannelHandlerContext) {
+        guard case .streaming(let streaming) = state, streaming.stream === stream else {
+            // Not started yet (its head is on its way: that drains it), or over.
+            if case .closing = state { stream.close(.clientGone) }
+            return
+        }
+        let (parts, end) = stream.takeForWriting()
+        for part in parts { context.write(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil) }
+        if end {
+            endStream(streaming, context: context)
+        } else if !parts.isEmpty {
+            context.flush()
+        }
+    }
+
+    /// Writes the end of a streamed response; the stream closes once it is flushed.
+    private func endStream(_ streaming: Streaming, context: ChannelHandlerContext) {
+        // Move on before writing the end (see ``send(_:forRequest:context:)``).
+        if streaming.keepAlive {
+            state = .idle
+            lastActivity = .now()
+            if timer == nil { armTimer(at: lastActivity + idleTimeout, context: context) }
+        } else {
+            state = .closing
+        }
+        let channel = context.channel
+        let stream = streaming.stream
+        let keepAlive = streaming.keepAlive
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { result in
+            if case .success = result { stream.close(.ended) } else { stream.close(.clientGone) }
+            if !keepAlive { channel.close(promise: nil) }
+        }
+    }
+
+    /// Closes the connection under a stream that must not end normally.
+    fileprivate func abortStream(_ stream: HTTPBodyStream, context: ChannelHandlerContext) {
+        guard case .streaming(let streaming) = state, streaming.stream === stream else { return }
+        state = .closing
+        stream.close(.aborted)
+        streaming.cancellation.cancel(reason: "stream aborted")
+        context.close(promise: nil)
     }
 
     /// Answers with a connector-level error and closes the connection.
@@ -270,7 +391,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         let now = NIODeadline.now()
         let idleDeadline = lastActivity + idleTimeout
         switch state {
-        case .responding, .closing:
+        case .responding, .streaming, .closing:
             return  // the request in progress has its own timeouts; re-armed after the response
         case .idle where now >= idleDeadline, .receiving where now >= idleDeadline:
             // Nothing for the idle timeout: a stalled request is closed without an answer.
@@ -338,5 +459,61 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         let isHTTP11OrLater = head.version.major > 1 || (head.version.major == 1 && head.version.minor >= 1)
         if hosts == 0, isHTTP11OrLater { return "an HTTP/1.1 request must have a Host header" }
         return nil
+    }
+}
+
+/// A connection as its writers see it: whole responses and stream heads go to its event loop;
+/// stream drains are batched per event loop (``StreamDrainQueue``).
+final class ConnectionTarget: HTTPResponseTarget, HTTPStreamTarget {
+    private let handler: NIOLoopBound<(HTTPConnectionHandler, ChannelHandlerContext)>
+    private let drainQueue: StreamDrainQueue
+
+    init(handler: NIOLoopBound<(HTTPConnectionHandler, ChannelHandlerContext)>, drainQueue: StreamDrainQueue) {
+        self.handler = handler
+        self.drainQueue = drainQueue
+    }
+
+    private var eventLoop: any EventLoop { handler.eventLoop }
+
+    func send(_ response: HTTPServerResponse, requestNumber: UInt64) {
+        if eventLoop.inEventLoop {
+            let (connection, context) = handler.value
+            connection.send(response, forRequest: requestNumber, context: context)
+        } else {
+            let handler = self.handler
+            eventLoop.execute {
+                let (connection, context) = handler.value
+                connection.send(response, forRequest: requestNumber, context: context)
+            }
+        }
+    }
+
+    func startStream(_ head: HTTPServerResponse, capacity: Int, requestNumber: UInt64, isHeadRequest: Bool) -> HTTPBodyStream {
+        let stream = HTTPBodyStream(capacity: capacity, isHeadOnly: isHeadRequest, target: self)
+        let handler = self.handler
+        let begin: @Sendable () -> Void = {
+            let (connection, context) = handler.value
+            connection.beginStream(head, stream: stream, forRequest: requestNumber, context: context)
+        }
+        if eventLoop.inEventLoop { begin() } else { eventLoop.execute(begin) }
+        return stream
+    }
+
+    func scheduleDrain(_ stream: HTTPBodyStream) {
+        drainQueue.enqueue(self, stream)
+    }
+
+    /// On the event loop, from the drain queue.
+    func drainNow(_ stream: HTTPBodyStream) {
+        let (connection, context) = handler.value
+        connection.drain(stream, context: context)
+    }
+
+    func abort(_ stream: HTTPBodyStream) {
+        let handler = self.handler
+        eventLoop.execute {
+            let (connection, context) = handler.value
+            connection.abortStream(stream, context: context)
+        }
     }
 }

@@ -29,6 +29,7 @@ public final class HTTPServer: Service, Sendable {
     public let eventLoopGroup: MultiThreadedEventLoopGroup
     private let ownsGroup: Bool
     private let connectionCount = ConnectionCount()
+    private let drainQueues = StreamDrainQueues()
     private let lifecycle = Mutex(Lifecycle.idle)
 
     /// Creates a server; nothing is bound until ``start()``.
@@ -76,6 +77,7 @@ public final class HTTPServer: Service, Sendable {
         let configuration = self.configuration
         let responder = self.responder
         let connectionCount = self.connectionCount
+        let drainQueues = self.drainQueues
         let logger = self.logger
         var decoderLimits = NIOHTTPDecoderLimitConfiguration()
         decoderLimits.maxHeaderListSize = configuration.maxHeaderSize
@@ -101,7 +103,9 @@ public final class HTTPServer: Service, Sendable {
                         withOutboundHeaderValidation: false,  // the connection handler validates (and answers 500)
                         withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: limits)
-                    try sync.addHandler(HTTPConnectionHandler(responder: responder, configuration: configuration, logger: logger))
+                    try sync.addHandler(HTTPConnectionHandler(
+                        responder: responder, configuration: configuration, drainQueue: drainQueues.queue(for: channel.eventLoop),
+                        logger: logger))
                 }
             }
         let channel: any Channel
