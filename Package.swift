@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "bookstore", targets: ["Bookstore"]),
         .executable(name: "benchmarks", targets: ["Benchmarks"]),
         .executable(name: "overload", targets: ["Overload"]),
+        .executable(name: "ticker", targets: ["Ticker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -155,6 +156,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "Ticker",
+            dependencies: ["Brigade", "BrigadeExecutors"],
+            path: "Examples/Ticker",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "Overload",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -230,6 +237,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TickerTests",
+            dependencies: ["Ticker", "Brigade", "BrigadeTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

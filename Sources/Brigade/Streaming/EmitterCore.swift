@@ -89,6 +89,39 @@ final class EmitterCore: ResponseStreamSource {
         try await exchange.send(buffer)
     }
 
+    /// What became of an offer.
+    enum Offer {
+        case accepted
+        case full
+        case closed
+    }
+
+    /// Sends `buffer` without ever blocking (a topic's fan-out): a full buffer drops the
+    /// oldest parts when that is the emitter's policy, else refuses this part.
+    func offer(_ buffer: ByteBuffer) -> Offer {
+        let exchange = locked.withLock { locked -> StreamExchange?? in
+            switch locked.state {
+            case .attached(let exchange): return .some(exchange)
+            case .ended: return nil
+            case .detached: return .some(nil)
+            }
+        }
+        guard let exchange else { return .closed }
+        guard let exchange else {
+            // Not started yet: held like any early send.
+            do { try send(buffer) } catch is StreamBufferFullError { return .full } catch { return .closed }
+            return .accepted
+        }
+        do {
+            try exchange.send(buffer, policy: settings.policy == .dropOldest ? .dropOldest : .fail)
+            return .accepted
+        } catch is StreamBufferFullError {
+            return .full
+        } catch {
+            return .closed
+        }
+    }
+
     @discardableResult
     func complete(_ completion: Completion) -> Bool {
         let exchange = locked.withLock { locked -> StreamExchange?? in

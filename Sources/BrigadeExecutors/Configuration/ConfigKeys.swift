@@ -20,6 +20,9 @@ public struct ConfigKeys: Sendable {
         if let number = reader.int(forKey: ConfigKey(key)) { return String(number) }
         if let number = reader.double(forKey: ConfigKey(key)) { return String(number) }
         if let flag = reader.bool(forKey: ConfigKey(key)) { return String(flag) }
+        // A command-line value with commas (`--migrations-locations a,b`) is a list to the
+        // argument parser: the text is its items joined again.
+        if let items = reader.stringArray(forKey: ConfigKey(key)), !items.isEmpty { return items.joined(separator: ",") }
         return nil
     }
 
