@@ -159,6 +159,7 @@ let package = Package(
             name: "Ticker",
             dependencies: ["Brigade", "BrigadeExecutors"],
             path: "Examples/Ticker",
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
