@@ -40,6 +40,8 @@ final class EmitterCore: ResponseStreamSource {
         var finished = false
         /// Where a callback registered after the end runs: a front thread of the server.
         var resumeOnFront: (@Sendable (@escaping @Sendable () -> Void) -> Void)?
+        /// Async senders waiting for the stream to open (or for the end: `nil`).
+        var openWaiters: [CheckedContinuation<StreamExchange?, Never>] = []
     }
 
     let settings: Settings
@@ -53,7 +55,7 @@ final class EmitterCore: ResponseStreamSource {
 
     // MARK: the application's side
 
-    func send(_ buffer: ByteBuffer) throws {
+    func send(_ buffer: ByteBuffer, chunk: ByteBuffer? = nil) throws {
         let (exchange, limit) = try locked.withLock { locked -> (StreamExchange?, Int?) in
             switch locked.state {
             case .detached(var early, let bytes, nil):
@@ -72,33 +74,62 @@ final class EmitterCore: ResponseStreamSource {
         }
         if let limit { throw StreamBufferFullError(capacity: limit, waited: nil) }
         guard let exchange else { return }
-        try exchange.send(buffer, policy: settings.policy ?? .wait(exchange.streamSettings.writeTimeout))
+        try exchange.send(buffer, chunk: chunk, policy: settings.policy ?? .wait(exchange.streamSettings.writeTimeout))
     }
 
-    func send(_ buffer: ByteBuffer) async throws {
-        let exchange = try locked.withLock { locked -> StreamExchange? in
-            if case .attached(let exchange) = locked.state { return exchange }
-            if case .ended(let ending) = locked.state { throw StreamClosedError(ending: ending) }
-            return nil
+    /// Sends, suspending while the buffer is full — and, before the stream opened, until it
+    /// does (when what was sent before already fills the buffer).
+    func send(_ buffer: ByteBuffer, chunk: ByteBuffer? = nil) async throws {
+        enum Next { case send(StreamExchange), hold, wait }
+        let limit = settings.bufferSize ?? Configuration.Streams().bufferSize
+        let next = try locked.withLock { locked -> Next in
+            switch locked.state {
+            case .attached(let exchange): return .send(exchange)
+            case .ended(let ending): throw StreamClosedError(ending: ending)
+            case .detached(_, _, .some): throw StreamClosedError(ending: nil)
+            case .detached(let early, let bytes, nil):
+                return bytes + buffer.readableBytes <= limit || early.isEmpty ? .hold : .wait
+            }
         }
-        guard let exchange else {
-            // Not started: held like any early send.
-            let sendNow: (ByteBuffer) throws -> Void = { try self.send($0) }
-            return try sendNow(buffer)
+        switch next {
+        case .send(let exchange):
+            try await exchange.send(buffer, chunk: chunk)
+        case .hold:
+            let hold: (ByteBuffer, ByteBuffer?) throws -> Void = { try self.send($0, chunk: $1) }
+            try hold(buffer, chunk)
+        case .wait:
+            let opened = await withCheckedContinuation { (continuation: CheckedContinuation<StreamExchange?, Never>) in
+                let resumeNow = locked.withLock { locked -> StreamExchange?? in
+                    switch locked.state {
+                    case .attached(let exchange): return .some(exchange)
+                    case .ended: return .some(nil)
+                    case .detached:
+                        locked.openWaiters.append(continuation)
+                        return nil
+                    }
+                }
+                if let resumeNow { continuation.resume(returning: resumeNow) }
+            }
+            guard let opened else { throw StreamClosedError(ending: endingSoFar) }
+            try await opened.send(buffer, chunk: chunk)
         }
-        try await exchange.send(buffer)
+    }
+
+    private var endingSoFar: StreamEnding? {
+        locked.withLock { if case .ended(let ending) = $0.state { ending } else { nil } }
     }
 
     /// What became of an offer.
     enum Offer {
-        case accepted
+        /// Taken, by this exchange's stream (`nil`: held until the stream starts).
+        case accepted(StreamExchange?)
         case full
         case closed
     }
 
     /// Sends `buffer` without ever blocking (a topic's fan-out): a full buffer drops the
     /// oldest parts when that is the emitter's policy, else refuses this part.
-    func offer(_ buffer: ByteBuffer) -> Offer {
+    func offer(_ buffer: ByteBuffer, chunk: ByteBuffer? = nil, batch: StreamDrainBatch? = nil) -> Offer {
         let exchange = locked.withLock { locked -> StreamExchange?? in
             switch locked.state {
             case .attached(let exchange): return .some(exchange)
@@ -109,12 +140,12 @@ final class EmitterCore: ResponseStreamSource {
         guard let exchange else { return .closed }
         guard let exchange else {
             // Not started yet: held like any early send.
-            do { try send(buffer) } catch is StreamBufferFullError { return .full } catch { return .closed }
-            return .accepted
+            do { try send(buffer, chunk: chunk) } catch is StreamBufferFullError { return .full } catch { return .closed }
+            return .accepted(nil)
         }
         do {
-            try exchange.send(buffer, policy: settings.policy == .dropOldest ? .dropOldest : .fail)
-            return .accepted
+            try exchange.send(buffer, chunk: chunk, policy: settings.policy == .dropOldest ? .dropOldest : .fail, batch: batch)
+            return .accepted(exchange)
         } catch is StreamBufferFullError {
             return .full
         } catch {
@@ -169,15 +200,27 @@ final class EmitterCore: ResponseStreamSource {
 
     func start(_ exchange: StreamExchange) {
         let resumer = exchange.frontResumer
-        locked.withLock { $0.resumeOnFront = resumer }
+        let failedEarly = locked.withLock { locked -> (any Error)? in
+            locked.resumeOnFront = resumer
+            if case .detached(_, _, .failed(let error)?) = locked.state { return error }
+            return nil
+        }
+        // Completed with an error before it opened: the error is the response, as before any
+        // head (what was sent before is not).
+        if let failedEarly {
+            exchange.fail(failedEarly)
+            return
+        }
         guard exchange.commit(settings.head, capacity: settings.bufferSize) != nil else { return }
         if let heartbeat = settings.heartbeat { exchange.startHeartbeat(every: heartbeat.period, frame: heartbeat.frame) }
-        let (early, completion) = locked.withLock { locked -> ([ByteBuffer], Completion?) in
-            guard case .detached(let early, _, let completion) = locked.state else { return ([], nil) }
+        let (early, completion, waiters) = locked.withLock { locked -> ([ByteBuffer], Completion?, [CheckedContinuation<StreamExchange?, Never>]) in
+            guard case .detached(let early, _, let completion) = locked.state else { return ([], nil, []) }
             locked.state = .attached(exchange)
-            return (early, completion)
+            defer { locked.openWaiters.removeAll() }
+            return (early, completion, locked.openWaiters)
         }
         for buffer in early { try? exchange.send(buffer, policy: .fail) }  // fit the buffer by construction
+        for waiter in waiters { waiter.resume(returning: exchange) }
         switch completion {
         case .completed?: exchange.complete()
         case .failed(let error)?: exchange.fail(error)
@@ -191,13 +234,16 @@ final class EmitterCore: ResponseStreamSource {
     }
 
     func ended(_ ending: StreamEnding, error: (any Error)?) {
+        var waiters: [CheckedContinuation<StreamExchange?, Never>] = []
         let (errorCallbacks, completionCallbacks) = locked.withLock { locked -> ([@Sendable (any Error) -> Void], [@Sendable () -> Void]) in
             locked.state = .ended(ending)
+            swap(&waiters, &locked.openWaiters)
             guard !locked.finished else { return ([], []) }
             locked.finished = true
             defer { locked.errorCallbacks.removeAll(); locked.completionCallbacks.removeAll() }
             return (error == nil ? [] : locked.errorCallbacks, locked.completionCallbacks)
         }
+        for waiter in waiters { waiter.resume(returning: nil) }
         if let error { for callback in errorCallbacks { callback(error) } }
         for callback in completionCallbacks { callback() }
     }

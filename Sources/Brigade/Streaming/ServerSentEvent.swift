@@ -62,10 +62,18 @@ public struct ServerSentEvent: Sendable, Hashable {
         return Frame(bytes: buffer)
     }
 
-    /// An encoded event: its bytes, shared by everyone it is sent to.
+    /// An encoded event: its bytes, shared by everyone it is sent to (and framed once as an
+    /// HTTP/1.1 chunk for all chunked connections).
     public struct Frame: Sendable, Hashable {
         /// The wire bytes.
         public let bytes: ByteBuffer
+        /// The same bytes as one HTTP/1.1 chunk.
+        let chunk: ByteBuffer
+
+        init(bytes: ByteBuffer) {
+            self.bytes = bytes
+            self.chunk = HTTPBodyStream.chunk(bytes)
+        }
     }
 
     /// Calls `body` with each line of `text`, splitting on `\r\n`, `\n` and `\r`.

@@ -53,12 +53,12 @@ public final class SseEmitter: HandlerResult {
     /// - Throws: ``StreamClosedError`` once the stream ended or its client left,
     ///   ``StreamBufferFullError`` when the client reads too slowly.
     public func send(_ event: ServerSentEvent) throws {
-        try core.send(event.encoded().bytes)
+        try send(event.encoded())
     }
 
     /// Sends an event already encoded — one frame shared by every subscriber it goes to.
     public func send(_ frame: ServerSentEvent.Frame) throws {
-        try core.send(frame.bytes)
+        try core.send(frame.bytes, chunk: frame.chunk)
     }
 
     /// Sends an event whose data is `value` as JSON.
@@ -68,7 +68,8 @@ public final class SseEmitter: HandlerResult {
 
     /// Sends an event, suspending while the buffer is full.
     public func send(_ event: ServerSentEvent) async throws {
-        try await core.send(event.encoded().bytes)
+        let frame = event.encoded()
+        try await core.send(frame.bytes, chunk: frame.chunk)
     }
 
     /// Ends the stream once what was sent is written.

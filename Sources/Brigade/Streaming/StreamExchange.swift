@@ -23,7 +23,6 @@ final class StreamExchange: PendingExchange {
         /// The head as written, for `afterCompletion` and the observers.
         var head: Response?
         var committedAt: UInt64 = 0
-        var parts = 0
         /// How it ended, once decided.
         var ending: StreamEnding?
     }
@@ -36,6 +35,10 @@ final class StreamExchange: PendingExchange {
     private let services: ExchangeServices
     private let settings: Configuration.Streams
     private let locked: Mutex<Locked>
+    /// Parts sent so far.
+    private let parts = Atomic<Int>(0)
+    /// The body's stream once committed: read without the lock by every send.
+    private let committedStream = AtomicLazyReference<HTTPBodyStream>()
 
     private init(_ exchange: RequestExchange, source: any ResponseStreamSource, timeout: Duration?) {
         self.source = source
@@ -51,6 +54,11 @@ final class StreamExchange: PendingExchange {
 
     /// The back executors a producer may run on.
     var executors: BackExecutors { services.executors }
+
+    /// Counts parts a batch sent, in the metrics (once per batch, not per part).
+    func countSent(_ count: Int) {
+        services.streamMetrics.sent(parts: count)
+    }
 
     /// Runs a closure on a front thread of the request's server (holding the server's
     /// services, not this exchange: a source may keep it after the request ended).
@@ -104,11 +112,21 @@ final class StreamExchange: PendingExchange {
             exchange.request.logger.error("postHandle failed on a stream's head; the head is sent as it was", metadata: ["error": "\(error)"])
         }
         exchange.stopwatch.lap(.render)
-        guard let stream = exchange.commitStream(head, capacity: capacity ?? settings.bufferSize) else { return nil }
+        guard let stream = exchange.commitStream(head, capacity: capacity ?? settings.bufferSize) else {
+            // A response was written already (cannot happen: one writer per request); end the
+            // request rather than leave it open.
+            perform(locked.withLock { locked in
+                let action = locked.machine.streamClosed(endWritten: false, aborted: false)
+                if case .finish(let ending) = action { locked.ending = ending }
+                return action
+            })
+            return nil
+        }
         let committed = locked.withLock { locked -> Bool in
             guard locked.exchange != nil else { return false }
             locked.exchange = exchange
             locked.stream = stream
+            _ = committedStream.storeIfNil(stream)
             locked.head = head
             locked.committedAt = monotonicNanoseconds()
             return true
@@ -131,25 +149,25 @@ final class StreamExchange: PendingExchange {
     /// - Throws: ``StreamClosedError`` once the stream ended or its client left;
     ///   ``StreamBufferFullError`` when the buffer stays full (policy `.fail`, or `.wait`
     ///   past its time).
-    func send(_ buffer: ByteBuffer, policy: StreamBufferPolicy) throws {
-        guard let stream = locked.withLock({ $0.stream }) else { throw StreamClosedError(ending: nil) }
+    func send(_ buffer: ByteBuffer, chunk: ByteBuffer? = nil, policy: StreamBufferPolicy, batch: StreamDrainBatch? = nil) throws {
+        guard let stream = committedStream.load() else { throw StreamClosedError(ending: nil) }
         let result: HTTPBodyStream.WriteResult
         switch policy {
         case .fail:
-            result = stream.write(buffer)
+            result = stream.write(buffer, chunk: chunk, droppingOldest: false, batch: batch).result
         case .dropOldest:
-            let (written, dropped) = stream.write(buffer, droppingOldest: true)
+            let (written, dropped) = stream.write(buffer, chunk: chunk, droppingOldest: true, batch: batch)
             if dropped > 0 { services.streamMetrics.dropped(dropped) }
             result = written
         case .wait(let limit):
             let started = monotonicNanoseconds()
-            result = stream.write(buffer, waitingUntil: started &+ UInt64(limit.clampedNanoseconds))
+            result = stream.write(buffer, chunk: chunk, waitingUntil: started &+ limit.clampedNanoseconds)
             if result == .full { throw StreamBufferFullError(capacity: stream.capacity, waited: limit) }
         }
         switch result {
         case .accepted:
-            locked.withLock { $0.parts += 1 }
-            services.streamMetrics.sent(parts: 1)
+            parts.add(1, ordering: .relaxed)
+            if batch == nil { services.streamMetrics.sent(parts: 1) }  // a batch's sender counts its parts once
         case .full:
             throw StreamBufferFullError(capacity: stream.capacity, waited: nil)
         case .closed:
@@ -159,16 +177,16 @@ final class StreamExchange: PendingExchange {
 
     /// Sends `buffer`, suspending while the stream's buffer is full.
     /// - Throws: ``StreamClosedError`` once the stream ended or its client left.
-    func send(_ buffer: ByteBuffer) async throws {
-        guard let stream = locked.withLock({ $0.stream }) else { throw StreamClosedError(ending: nil) }
+    func send(_ buffer: ByteBuffer, chunk: ByteBuffer? = nil) async throws {
+        guard let stream = committedStream.load() else { throw StreamClosedError(ending: nil) }
         while true {
-            switch stream.write(buffer) {
+            switch stream.write(buffer, chunk: chunk, droppingOldest: false).result {
             case .accepted:
-                locked.withLock { $0.parts += 1 }
+                parts.add(1, ordering: .relaxed)
                 services.streamMetrics.sent(parts: 1)
                 return
             case .full:
-                await stream.waitForSpace()
+                await stream.waitForSpace(for: buffer.readableBytes)
             case .closed:
                 throw StreamClosedError(ending: endingSoFar)
             }
@@ -294,7 +312,8 @@ final class StreamExchange: PendingExchange {
             }
         case .finish(let ending):
             guard let (exchange, failure) = takeForFinish() else { return }
-            let (head, parts, committedAt, bytes) = locked.withLock { ($0.head, $0.parts, $0.committedAt, $0.stream?.bytesWritten ?? 0) }
+            let (head, committedAt, bytes) = locked.withLock { ($0.head, $0.committedAt, $0.stream?.bytesWritten ?? 0) }
+            let parts = parts.load(ordering: .relaxed)
             services.streamMetrics.closed(bytes: bytes)
             if ending != .completed, ending != .shutdown { context.cancellation.cancel(reason: "stream ended: \(ending)") }
             services.resumeOnFront { [self] in

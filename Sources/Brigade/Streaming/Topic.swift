@@ -80,15 +80,22 @@ public final class Topic: Sendable {
         }
         var delivery = Delivery()
         var gone: [ObjectIdentifier] = []
-        for subscriber in subscribers {
-            switch subscriber.core.offer(frame.bytes) {
-            case .accepted: delivery.delivered += 1
-            case .full: delivery.dropped += 1
-            case .closed:
-                delivery.gone += 1
-                gone.append(ObjectIdentifier(subscriber))
+        var metrics: StreamExchange?
+        // One burst: every subscriber's stream is drained when it ends, one task per event loop.
+        StreamDrainBatch.run { batch in
+            for subscriber in subscribers {
+                switch subscriber.core.offer(frame.bytes, chunk: frame.chunk, batch: batch) {
+                case .accepted(let exchange):
+                    delivery.delivered += 1
+                    metrics = metrics ?? exchange
+                case .full: delivery.dropped += 1
+                case .closed:
+                    delivery.gone += 1
+                    gone.append(ObjectIdentifier(subscriber))
+                }
             }
         }
+        metrics?.countSent(delivery.delivered)
         if !gone.isEmpty {
             state.withLock { state in
                 for id in gone { state.subscribers[id] = nil }

@@ -42,8 +42,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         var received: Int { body?.readableBytes ?? 0 }
     }
 
-    /// A streamed response in progress.
-    private struct Streaming {
+    /// A streamed response in progress (a class: the state's case holds one reference, which
+    /// a drain — thousands per tick of a ticker — copies without retaining each field).
+    private final class Streaming {
         let number: UInt64
         let head: HTTPRequestHead
         let cancellation: CancellationSignal
@@ -51,6 +52,17 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         /// Whether the connection stays open after the end (HTTP/1.1 keep-alive); HTTP/1.0
         /// delimits the body by closing.
         let keepAlive: Bool
+        /// Whether the body is chunked (HTTP/1.1) rather than delimited by the close.
+        let chunked: Bool
+
+        init(number: UInt64, head: HTTPRequestHead, cancellation: CancellationSignal, stream: HTTPBodyStream, keepAlive: Bool, chunked: Bool) {
+            self.number = number
+            self.head = head
+            self.cancellation = cancellation
+            self.stream = stream
+            self.keepAlive = keepAlive
+            self.chunked = chunked
+        }
     }
 
     private let responder: any HTTPResponder
@@ -58,6 +70,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     private let drainQueue: StreamDrainQueue?
     /// Where this connection's writers send (created when the connection becomes active).
     private var target: ConnectionTarget?
+    /// The HTTP encoder's context: a stream's parts, framed here, are written from it, past
+    /// the encoder and the pipelining handler (they only need the head and the end).
+    private var rawWriter: ChannelHandlerContext?
     private let configuration: HTTPServer.Configuration
     private let logger: Logger
     private var state = State.idle
@@ -91,6 +106,14 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     }
 
     // MARK: inbound
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        rawWriter = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        rawWriter = nil
+    }
 
     func channelActive(context: ChannelHandlerContext) {
         remoteAddress = context.channel.remoteAddress.flatMap { address in
@@ -253,7 +276,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         guard case .responding(let current, let requestHead, let cancellation) = state, current == number else {
             return stream.close(.clientGone)  // the connection moved on (closed) meanwhile
         }
-        let keepAlive = requestHead.isKeepAlive && (requestHead.version.major > 1 || requestHead.version.minor >= 1)
+        let isHTTP11 = requestHead.version.major > 1 || requestHead.version.minor >= 1
+        let keepAlive = requestHead.isKeepAlive && isHTTP11
         var headers = response.headers
         headers.add(name: "date", value: DateHeader.current)
         if !headers.contains(name: "server") { headers.add(name: "server", value: configuration.serverName) }
@@ -266,7 +290,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             refuse(.internalServerError, detail: "the server produced an invalid response", context: context)
             return stream.close(.aborted)
         }
-        let streaming = Streaming(number: number, head: requestHead, cancellation: cancellation, stream: stream, keepAlive: keepAlive)
+        let streaming = Streaming(
+            number: number, head: requestHead, cancellation: cancellation, stream: stream, keepAlive: keepAlive, chunked: isHTTP11)
         state = .streaming(streaming)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if requestHead.method == .HEAD { stream.end() }
@@ -278,17 +303,29 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     /// Hands what `stream` has buffered to the channel (nothing while the channel is not
     /// writable), and its end once everything is written.
     fileprivate func drain(_ stream: HTTPBodyStream, context: ChannelHandlerContext) {
-        guard case .streaming(let streaming) = state, streaming.stream === stream else {
-            // Not started yet (its head is on its way: that drains it), or over.
-            if case .closing = state { stream.close(.clientGone) }
-            return
-        }
+        // Not started yet (its head is on its way: that drains it), or over (the end's write
+        // or the connection's close closes the stream).
+        guard case .streaming(let streaming) = state, streaming.stream === stream else { return }
         let (parts, end) = stream.takeForWriting()
-        for part in parts { context.write(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil) }
+        if let raw = rawWriter {
+            for part in parts {
+                if !streaming.chunked {
+                    raw.write(NIOAny(IOData.byteBuffer(part.bytes)), promise: nil)
+                } else if let chunk = part.chunk {
+                    raw.write(NIOAny(IOData.byteBuffer(chunk)), promise: nil)
+                } else if part.bytes.readableBytes > 0 {
+                    raw.write(NIOAny(IOData.byteBuffer(Self.chunkHeader(part.bytes.readableBytes))), promise: nil)
+                    raw.write(NIOAny(IOData.byteBuffer(part.bytes)), promise: nil)
+                    raw.write(NIOAny(IOData.byteBuffer(Self.crlf)), promise: nil)
+                }
+            }
+        } else {
+            for part in parts { context.write(wrapOutboundOut(.body(.byteBuffer(part.bytes))), promise: nil) }
+        }
         if end {
             endStream(streaming, context: context)
         } else if !parts.isEmpty {
-            context.flush()
+            (rawWriter ?? context).flush()
         }
     }
 
@@ -441,6 +478,14 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
 
     // MARK: helpers
 
+    /// `\r\n`, shared.
+    private static let crlf = ByteBuffer(string: "\r\n")
+
+    /// A chunk's size line.
+    private static func chunkHeader(_ length: Int) -> ByteBuffer {
+        ByteBuffer(string: String(length, radix: 16) + "\r\n")
+    }
+
     /// A NIO time amount from a duration, saturating (NIO's own initializer reads
     /// `Duration.components`, which traps past Int64.max seconds).
     private static func timeAmount(_ duration: Duration) -> TimeAmount {
@@ -499,8 +544,8 @@ final class ConnectionTarget: HTTPResponseTarget, HTTPStreamTarget {
         return stream
     }
 
-    func scheduleDrain(_ stream: HTTPBodyStream) {
-        drainQueue.enqueue(self, stream)
+    func scheduleDrain(_ stream: HTTPBodyStream, batch: StreamDrainBatch?) {
+        if let batch { batch.add(self, stream, on: drainQueue) } else { drainQueue.enqueue(self, stream) }
     }
 
     /// On the event loop, from the drain queue.

@@ -107,7 +107,7 @@ final class CollectingTarget: HTTPResponseTarget, HTTPStreamTarget {
         return HTTPBodyStream(capacity: capacity, isHeadOnly: isHeadRequest, target: self)
     }
 
-    func scheduleDrain(_ stream: HTTPBodyStream) {
+    func scheduleDrain(_ stream: HTTPBodyStream, batch: StreamDrainBatch?) {
         eventLoop.execute { self.drain(stream) }
     }
 
@@ -121,7 +121,7 @@ final class CollectingTarget: HTTPResponseTarget, HTTPStreamTarget {
     private func drain(_ stream: HTTPBodyStream) {
         let (parts, end) = stream.takeForWriting()
         collected.withLock { collected in
-            for var part in parts { collected.head?.body.writeBuffer(&part) }
+            for var part in parts { collected.head?.body.writeBuffer(&part.bytes) }
         }
         if end {
             deliverOnce()

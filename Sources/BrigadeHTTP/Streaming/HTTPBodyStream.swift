@@ -50,8 +50,16 @@ public final class HTTPBodyStream: @unchecked Sendable {
     private let space: PThreadLock.Condition
     private var state = State()  // protected by lock
 
+    /// A part waiting to be written: its bytes, and the same bytes already framed as an
+    /// HTTP/1.1 chunk when the writer had them (one event shared by many streams is framed
+    /// once, not once per stream).
+    struct Part {
+        var bytes: ByteBuffer
+        var chunk: ByteBuffer?
+    }
+
     private struct State {
-        var pending = Deque<ByteBuffer>()
+        var pending = Deque<Part>()
         var pendingBytes = 0
         /// A drain is scheduled on the loop and not yet run.
         var drainScheduled = false
@@ -62,6 +70,8 @@ public final class HTTPBodyStream: @unchecked Sendable {
         /// Bytes handed to the channel so far.
         var bytesWritten = 0
         var spaceWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Threads blocked in ``write(_:waitingUntil:)``.
+        var blockedWriters = 0
         var closeCallbacks: [@Sendable (Closure) -> Void] = []
     }
 
@@ -81,31 +91,55 @@ public final class HTTPBodyStream: @unchecked Sendable {
     }
 
     /// Buffers `buffer`, dropping the oldest parts waiting if that is what makes room (a
-    /// ticker's subscriber that fell behind wants the latest price, not every price).
+    /// ticker's subscriber that fell behind wants the latest price, not every price). Never
+    /// blocks.
+    /// - Parameters:
+    ///   - chunk: The same bytes already framed as an HTTP/1.1 chunk (``chunk(_:)``), when the
+    ///     writer shares one part between many streams: a chunked connection writes it as is.
+    ///   - batch: The burst this write belongs to: its drain is scheduled when the burst ends.
     /// - Returns: The result and how many parts were dropped.
-    public func write(_ buffer: ByteBuffer, droppingOldest: Bool) -> (result: WriteResult, dropped: Int) {
-        enqueue(buffer, droppingOldest: droppingOldest)
+    public func write(
+        _ buffer: ByteBuffer, chunk: ByteBuffer? = nil, droppingOldest: Bool, batch: StreamDrainBatch? = nil
+    ) -> (result: WriteResult, dropped: Int) {
+        enqueue(buffer, chunk: chunk, droppingOldest: droppingOldest, batch: batch)
+    }
+
+    /// `bytes` framed as one HTTP/1.1 chunk: its length in hex, CRLF, the bytes, CRLF.
+    public static func chunk(_ bytes: ByteBuffer) -> ByteBuffer {
+        var chunk = ByteBuffer()
+        let length = String(bytes.readableBytes, radix: 16)
+        chunk.reserveCapacity(length.utf8.count + bytes.readableBytes + 4)
+        chunk.writeString(length)
+        chunk.writeStaticString("\r\n")
+        chunk.writeImmutableBuffer(bytes)
+        chunk.writeStaticString("\r\n")
+        return chunk
     }
 
     /// Buffers `buffer`, blocking the calling thread while the buffer is full, until
     /// `deadline` (``monotonicNanoseconds()``). For blocking producers on back threads; on an
     /// event loop it never blocks (``WriteResult/full`` at once).
-    public func write(_ buffer: ByteBuffer, waitingUntil deadline: UInt64) -> WriteResult {
-        if ThreadTier.current == .eventLoop { return write(buffer) }
+    public func write(_ buffer: ByteBuffer, chunk: ByteBuffer? = nil, waitingUntil deadline: UInt64) -> WriteResult {
+        if ThreadTier.current == .eventLoop { return write(buffer, chunk: chunk, droppingOldest: false).result }
         lock.lock()
         while state.closed == nil, !state.endRequested, !state.pending.isEmpty,
               state.pendingBytes + buffer.readableBytes > capacity {
-            if !space.wait(untilUptimeNanoseconds: deadline) { break }
+            state.blockedWriters += 1
+            let woken = space.wait(untilUptimeNanoseconds: deadline)
+            state.blockedWriters -= 1
+            if !woken { break }
         }
         lock.unlock()
-        return write(buffer)
+        return write(buffer, chunk: chunk, droppingOldest: false).result
     }
 
-    /// Suspends until the buffer has room or the stream closed.
-    public func waitForSpace() async {
+    /// Suspends until the buffer has room for `bytes` (or is empty), or the stream closed.
+    public func waitForSpace(for bytes: Int = 1) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = lock.withLock { () -> Bool in
-                if state.closed != nil || state.endRequested || state.pendingBytes < capacity { return true }
+                if state.closed != nil || state.endRequested || state.pending.isEmpty || state.pendingBytes + bytes <= capacity {
+                    return true
+                }
                 state.spaceWaiters.append(continuation)
                 return false
             }
@@ -121,7 +155,7 @@ public final class HTTPBodyStream: @unchecked Sendable {
             return requestDrainLocked()
         }
         wakeWriters()
-        if schedule { target.scheduleDrain(self) }
+        if schedule { target.scheduleDrain(self, batch: nil) }
     }
 
     /// Closes the connection now, without the end: the client sees a truncated body (a
@@ -155,7 +189,9 @@ public final class HTTPBodyStream: @unchecked Sendable {
     /// heartbeat calls a stalled client.
     public var isBackedUp: Bool { lock.withLock { !state.pending.isEmpty || !state.channelWritable } }
 
-    private func enqueue(_ buffer: ByteBuffer, droppingOldest: Bool) -> (result: WriteResult, dropped: Int) {
+    private func enqueue(
+        _ buffer: ByteBuffer, chunk: ByteBuffer? = nil, droppingOldest: Bool, batch: StreamDrainBatch? = nil
+    ) -> (result: WriteResult, dropped: Int) {
         var dropped = 0
         let (result, schedule) = lock.withLock { () -> (WriteResult, Bool) in
             guard state.closed == nil, !state.endRequested else { return (.closed, false) }
@@ -163,15 +199,15 @@ public final class HTTPBodyStream: @unchecked Sendable {
             if state.pendingBytes + buffer.readableBytes > capacity, !state.pending.isEmpty {
                 guard droppingOldest else { return (.full, false) }
                 while state.pendingBytes + buffer.readableBytes > capacity, let oldest = state.pending.popFirst() {
-                    state.pendingBytes -= oldest.readableBytes
+                    state.pendingBytes -= oldest.bytes.readableBytes
                     dropped += 1
                 }
             }
-            state.pending.append(buffer)
+            state.pending.append(Part(bytes: buffer, chunk: chunk))
             state.pendingBytes += buffer.readableBytes
             return (.accepted, requestDrainLocked())
         }
-        if schedule { target.scheduleDrain(self) }
+        if schedule { target.scheduleDrain(self, batch: batch) }
         return (result, dropped)
     }
 
@@ -195,18 +231,25 @@ public final class HTTPBodyStream: @unchecked Sendable {
 
     /// What the loop writes now: every buffered part (none while the channel is not
     /// writable), and whether the end follows them.
-    func takeForWriting() -> (parts: Deque<ByteBuffer>, end: Bool) {
-        let taken = lock.withLock { () -> (Deque<ByteBuffer>, Bool) in
+    func takeForWriting() -> (parts: Deque<Part>, end: Bool) {
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var parts = Deque<Part>()
+        let end = lock.withLock { () -> Bool in
             state.drainScheduled = false
-            guard state.closed == nil, state.channelWritable else { return ([], false) }
-            let parts = state.pending
-            state.pending.removeAll(keepingCapacity: true)
+            guard state.closed == nil, state.channelWritable else { return false }
+            swap(&parts, &state.pending)
             state.bytesWritten += state.pendingBytes
             state.pendingBytes = 0
-            return (parts, state.endRequested)
+            // Writers waiting for room get it now (checked here, under the one lock, so the
+            // common case — nobody waits — costs nothing more).
+            if !parts.isEmpty {
+                if state.blockedWriters > 0 { space.broadcast() }
+                if !state.spaceWaiters.isEmpty { swap(&waiters, &state.spaceWaiters) }
+            }
+            return state.endRequested
         }
-        if !taken.0.isEmpty { wakeWriters() }
-        return taken
+        for waiter in waiters { waiter.resume() }
+        return (parts, end)
     }
 
     /// The channel's writability changed; `true` if the loop should drain now.
@@ -237,8 +280,9 @@ public final class HTTPBodyStream: @unchecked Sendable {
 /// Where a stream's parts go: the connection (through its event loop), or an in-process
 /// test client.
 protocol HTTPStreamTarget: Sendable {
-    /// Runs ``HTTPBodyStream/takeForWriting()`` on the target's own thread, soon.
-    func scheduleDrain(_ stream: HTTPBodyStream)
+    /// Runs ``HTTPBodyStream/takeForWriting()`` on the target's own thread, soon — or, with a
+    /// batch, once the batch's burst ends.
+    func scheduleDrain(_ stream: HTTPBodyStream, batch: StreamDrainBatch?)
     /// Closes the connection, the stream with ``HTTPBodyStream/Closure/aborted``.
     func abort(_ stream: HTTPBodyStream)
 }

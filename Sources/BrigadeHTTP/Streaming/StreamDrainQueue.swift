@@ -28,6 +28,18 @@ final class StreamDrainQueue: Sendable {
         if schedule { eventLoop.execute { self.run() } }
     }
 
+    /// Queues several streams at once (a ``StreamDrainBatch``), scheduling one drain.
+    func enqueue(contentsOf items: [(ConnectionTarget, HTTPBodyStream)]) {
+        guard !items.isEmpty else { return }
+        let schedule = pending.withLock { pending -> Bool in
+            pending.items.append(contentsOf: items)
+            guard !pending.scheduled else { return false }
+            pending.scheduled = true
+            return true
+        }
+        if schedule { eventLoop.execute { self.run() } }
+    }
+
     /// On the loop: writes every queued stream's parts (each connection flushes once).
     private func run() {
         let items = pending.withLock { pending -> [(ConnectionTarget, HTTPBodyStream)] in
@@ -52,5 +64,54 @@ final class StreamDrainQueues: Sendable {
             queues[key] = queue
             return queue
         }
+    }
+}
+
+/// The drains a burst of writes to many streams asks for — a topic fanning one event out to
+/// every subscriber — held until the burst ends and then scheduled together: one task per
+/// event loop for the whole burst. Without it the first write of a burst wakes a loop, which
+/// may run at once (on a busy core, before the burst goes on) and drain a handful of
+/// streams, then sleep and be woken again for the next handful.
+///
+/// Made and used on one thread, for the length of one burst (``run(_:)``).
+public final class StreamDrainBatch {
+    /// One event loop's streams (a class, so appending never copies the array).
+    private final class Entry {
+        let queue: StreamDrainQueue
+        var items: [(ConnectionTarget, HTTPBodyStream)] = []
+        init(_ queue: StreamDrainQueue) { self.queue = queue }
+    }
+
+    private var entries: [ObjectIdentifier: Entry] = [:]
+    /// The entry used last: consecutive writes mostly go to one loop's streams.
+    private var last: Entry?
+
+    private init() {}
+
+    /// Runs `body` with a batch, then schedules every drain it collected.
+    public static func run<R>(_ body: (StreamDrainBatch) throws -> R) rethrows -> R {
+        let batch = StreamDrainBatch()
+        defer { batch.flush() }
+        return try body(batch)
+    }
+
+    func add(_ target: ConnectionTarget, _ stream: HTTPBodyStream, on queue: StreamDrainQueue) {
+        let entry: Entry
+        if let last, last.queue === queue {
+            entry = last
+        } else if let found = entries[ObjectIdentifier(queue)] {
+            entry = found
+        } else {
+            entry = Entry(queue)
+            entries[ObjectIdentifier(queue)] = entry
+        }
+        entry.items.append((target, stream))
+        last = entry
+    }
+
+    private func flush() {
+        for entry in entries.values { entry.queue.enqueue(contentsOf: entry.items) }
+        entries = [:]
+        last = nil
     }
 }
