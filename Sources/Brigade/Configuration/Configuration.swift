@@ -134,7 +134,10 @@ public struct Configuration: Sendable {
         /// `%m` method, `%U` request target, `%H` protocol, `%R` route template (`-` when no
         /// route matched), `%s` status, `%b` body bytes (`-` when none), `%D` total duration
         /// in milliseconds, `%I` request id, `%T` tier timings (the `Server-Timing` value),
-        /// `%%` a percent sign. Default ``defaultFormat``.
+        /// `%E` how a streamed response ended (`completed`, `failed`, `timed-out`,
+        /// `client-gone`, `stalled`, `shutdown`; `-` for a response that did not stream),
+        /// `%%` a percent sign. `json` has the same as `"stream"` (`null` for no stream).
+        /// Default ``defaultFormat``.
         public var format: String
 
         /// `%I "%m %U" %R %s %Dms %T`:

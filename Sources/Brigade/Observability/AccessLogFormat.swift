@@ -29,6 +29,9 @@ struct AccessLogFormat: Sendable, Hashable {
         case requestID
         /// `%T`: the `Server-Timing` value.
         case timings
+        /// `%E`: how a streamed response ended (`completed`, `failed`, `timed-out`,
+        /// `client-gone`, `stalled`, `shutdown`), `-` for a response that did not stream.
+        case streamEnding
     }
 
     enum Layout: Sendable, Hashable {
@@ -79,9 +82,10 @@ struct AccessLogFormat: Sendable, Hashable {
             case "D": item = .duration
             case "I": item = .requestID
             case "T": item = .timings
+            case "E": item = .streamEnding
             default:
                 throw ConfigurationError(
-                    "access-log.format has an unknown token %\(token); use common, json, or %a %t %m %U %H %R %s %b %D %I %T %%")
+                    "access-log.format has an unknown token %\(token); use common, json, or %a %t %m %U %H %R %s %b %D %I %T %E %%")
             }
             if !text.isEmpty { items.append(.text(text)) }
             text = ""
@@ -116,6 +120,7 @@ struct AccessLogFormat: Sendable, Hashable {
             case .duration: line += Self.milliseconds(record.timings.total)
             case .requestID: line += Self.escaped(record.requestID)
             case .timings: line += record.timings.serverTiming
+            case .streamEnding: line += record.stream?.ending.rawValue ?? "-"
             }
         }
         return line
@@ -138,6 +143,7 @@ struct AccessLogFormat: Sendable, Hashable {
         line += #""status":\#(record.status),"#
         line += #""bytes":\#(record.responseBodyBytes),"#
         line += #""duration_ms":\#(Self.milliseconds(timings.total)),"#
+        line += #""stream":\#(record.stream.map { Self.jsonString($0.ending.rawValue) } ?? "null"),"#
         line += #""timings_ms":{"#
         line += parts.map { #""\#($0.0)":\#(Self.milliseconds($0.1))"# }.joined(separator: ",")
         line += "}}"
