@@ -2,7 +2,10 @@ import BrigadeHTTP
 import NIOHTTP1
 
 /// A registered route: method, template, handler and the error handlers of its controller.
-struct Route: Sendable {
+///
+/// A class: made once at start-up and shared by every request that matches it (a request
+/// holds one reference, not a copy of its fields).
+final class Route: Sendable {
     /// Runs the handler on the calling (front) thread and returns what it produced.
     typealias Handler = @Sendable (Request) throws -> any HandlerResult
 

@@ -40,14 +40,22 @@ public final class SseEmitter: HandlerResult {
     }
 
     private init(timeout: StreamTimeout, heartbeat: Duration?, bufferSize: Int?, whenFull: StreamBufferPolicy?) {
+        core = EmitterCore(.init(
+            timeout: timeout, head: Self.head, bufferSize: bufferSize, policy: whenFull,
+            heartbeat: heartbeat.map { ($0, Self.heartbeatFrame) }))
+    }
+
+    /// Every SSE response's head, shared (ten thousand subscribers, one copy).
+    private static let head: Response = {
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "text/event-stream")
         headers.add(name: "cache-control", value: "no-cache")
         headers.add(name: "x-accel-buffering", value: "no")  // nginx: pass each event on at once
-        core = EmitterCore(.init(
-            timeout: timeout, head: Response(status: .ok, headers: headers), bufferSize: bufferSize, policy: whenFull,
-            heartbeat: heartbeat.map { ($0, ByteBuffer(string: ":\n")) }))
-    }
+        return Response(status: .ok, headers: headers)
+    }()
+
+    /// The heartbeat: an empty comment line.
+    private static let heartbeatFrame = ByteBuffer(string: ":\n")
 
     /// Sends an event.
     /// - Throws: ``StreamClosedError`` once the stream ended or its client left,

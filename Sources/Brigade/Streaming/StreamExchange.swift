@@ -28,8 +28,9 @@ final class StreamExchange: PendingExchange {
     }
 
     private let source: any ResponseStreamSource
-    /// The request's context (deadline included): what the producer runs with.
-    let context: WorkContext
+    /// The request's cancellation signal (its context is the parked exchange's: one copy per
+    /// stream, of ten thousands, is enough).
+    private let cancellation: CancellationSignal
     /// How long the stream may last; `nil` for ever.
     let timeout: Duration?
     private let services: ExchangeServices
@@ -42,7 +43,7 @@ final class StreamExchange: PendingExchange {
 
     private init(_ exchange: RequestExchange, source: any ResponseStreamSource, timeout: Duration?) {
         self.source = source
-        self.context = exchange.request.context
+        self.cancellation = exchange.request.context.cancellation
         self.timeout = timeout
         self.services = exchange.services
         self.settings = exchange.services.streams
@@ -51,6 +52,12 @@ final class StreamExchange: PendingExchange {
 
     /// The request, as the handler saw it.
     var request: Request? { locked.withLock { $0.exchange?.request } }
+
+    /// The request's context (deadline included): what the producer runs with.
+    var context: WorkContext {
+        locked.withLock { $0.exchange?.request.context }
+            ?? WorkContext(requestID: "-", logger: services.logger, cancellation: cancellation)
+    }
 
     /// The back executors a producer may run on.
     var executors: BackExecutors { services.executors }
@@ -88,7 +95,7 @@ final class StreamExchange: PendingExchange {
             let timer = Scheduler.shared.schedule(after: timeout) { [self] in perform(locked.withLock { $0.machine.timeout() }) }
             locked.withLock { $0.timer = timer }
         }
-        let registration = context.cancellation.onCancel { [self] _ in perform(locked.withLock { $0.machine.clientGone() }) }
+        let registration = cancellation.onCancel { [self] _ in perform(locked.withLock { $0.machine.clientGone() }) }
         let opening = locked.withLock { locked in
             locked.registration = registration
             return locked.machine.state == .opening
@@ -132,6 +139,12 @@ final class StreamExchange: PendingExchange {
             return true
         }
         services.streamMetrics.opened()
+        // From now on the stream's close says when the client left: the departure watch goes.
+        let registration = locked.withLock { locked in
+            defer { locked.registration = nil }
+            return locked.registration
+        }
+        cancellation.remove(registration)
         stream.onClose { [self] closure in
             perform(locked.withLock { locked in
                 let action = locked.machine.streamClosed(endWritten: closure == .ended, aborted: closure == .aborted)
@@ -270,7 +283,7 @@ final class StreamExchange: PendingExchange {
         case .abortStream:
             locked.withLock { $0.stream }?.abort()
         case .runTimeoutCallbacks:
-            context.cancellation.cancel(reason: "stream timed out after \(timeout.map { "\($0)" } ?? "-")")
+            cancellation.cancel(reason: "stream timed out after \(timeout.map { "\($0)" } ?? "-")")
             services.resumeOnFront { [self] in
                 WorkContext.$current.withValue(context) { source.timedOut() }
                 perform(locked.withLock { $0.machine.timeoutCallbacksFinished() })
@@ -287,7 +300,7 @@ final class StreamExchange: PendingExchange {
             }
         case .expireBeforeCommit(let ending):
             guard let (exchange, _) = takeForFinish() else { return }
-            context.cancellation.cancel(reason: ending == .timedOut ? "stream timed out before its head" : "server shutting down")
+            cancellation.cancel(reason: ending == .timedOut ? "stream timed out before its head" : "server shutting down")
             services.resumeOnFront { [self] in
                 var exchange = exchange
                 exchange.stopwatch.lap(.asyncWait)
@@ -315,7 +328,7 @@ final class StreamExchange: PendingExchange {
             let (head, committedAt, bytes) = locked.withLock { ($0.head, $0.committedAt, $0.stream?.bytesWritten ?? 0) }
             let parts = parts.load(ordering: .relaxed)
             services.streamMetrics.closed(bytes: bytes)
-            if ending != .completed, ending != .shutdown { context.cancellation.cancel(reason: "stream ended: \(ending)") }
+            if ending != .completed, ending != .shutdown { cancellation.cancel(reason: "stream ended: \(ending)") }
             services.resumeOnFront { [self] in
                 var exchange = exchange
                 exchange.stopwatch.lap(.asyncWait)
@@ -346,7 +359,7 @@ final class StreamExchange: PendingExchange {
         }
         timer?.cancel()
         heartbeat?.cancel()
-        context.cancellation.remove(registration)
+        cancellation.remove(registration)
         return exchange.map { ($0, failure) }
     }
 }

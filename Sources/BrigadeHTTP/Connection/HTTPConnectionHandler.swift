@@ -293,6 +293,11 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         let streaming = Streaming(
             number: number, head: requestHead, cancellation: cancellation, stream: stream, keepAlive: keepAlive, chunked: isHTTP11)
         state = .streaming(streaming)
+        // A stream has its own limits (its timeout, heartbeats): no idle timer while it lasts;
+        // it is armed again when the stream ends.
+        timer?.cancel()
+        timer = nil
+        timerDeadline = .distantFuture
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if requestHead.method == .HEAD { stream.end() }
         drain(stream, context: context)

@@ -94,6 +94,10 @@ public final class HTTPServer: Service, Sendable {
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // Each connection keeps its last receive buffer for the next read: start it small
+            // (most requests are a few hundred bytes; it grows for bodies), so ten thousand
+            // idle or streaming connections do not each hold NIO's default 2 KiB.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations

@@ -18,8 +18,8 @@ import NIOCore
 /// client went away (``Closure/clientGone``), or when the application aborted it
 /// (``Closure/aborted``). Writes after that return ``WriteResult/closed``.
 public final class HTTPBodyStream: @unchecked Sendable {
-    // @unchecked Sendable: `state` is read and written only with `lock` held; `space` is a
-    // condition on that lock; the other stored properties are immutable.
+    // @unchecked Sendable: `state` and `space` are read and written only with `lock` held
+    // (`space` is a condition on that lock); the other stored properties are immutable.
 
     /// How the stream closed.
     public enum Closure: Sendable, Hashable {
@@ -47,7 +47,9 @@ public final class HTTPBodyStream: @unchecked Sendable {
     public let isHeadOnly: Bool
     private let target: any HTTPStreamTarget
     private let lock = PThreadLock()
-    private let space: PThreadLock.Condition
+    /// Where blocked writers wait for room; made by the first one (most streams never have
+    /// one, and a condition variable is an allocation). Protected by `lock`.
+    private var space: PThreadLock.Condition?
     private var state = State()  // protected by lock
 
     /// A part waiting to be written: its bytes, and the same bytes already framed as an
@@ -79,7 +81,6 @@ public final class HTTPBodyStream: @unchecked Sendable {
         self.capacity = max(1, capacity)
         self.isHeadOnly = isHeadOnly
         self.target = target
-        self.space = PThreadLock.Condition(lock)
     }
 
     // MARK: writing, from any thread
@@ -125,7 +126,9 @@ public final class HTTPBodyStream: @unchecked Sendable {
         while state.closed == nil, !state.endRequested, !state.pending.isEmpty,
               state.pendingBytes + buffer.readableBytes > capacity {
             state.blockedWriters += 1
-            let woken = space.wait(untilUptimeNanoseconds: deadline)
+            let condition = space ?? PThreadLock.Condition(lock)
+            space = condition
+            let woken = condition.wait(untilUptimeNanoseconds: deadline)
             state.blockedWriters -= 1
             if !woken { break }
         }
@@ -220,7 +223,7 @@ public final class HTTPBodyStream: @unchecked Sendable {
 
     private func wakeWriters() {
         let waiters = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
-            space.broadcast()
+            space?.broadcast()
             defer { state.spaceWaiters.removeAll() }
             return state.spaceWaiters
         }
@@ -243,7 +246,7 @@ public final class HTTPBodyStream: @unchecked Sendable {
             // Writers waiting for room get it now (checked here, under the one lock, so the
             // common case — nobody waits — costs nothing more).
             if !parts.isEmpty {
-                if state.blockedWriters > 0 { space.broadcast() }
+                if state.blockedWriters > 0 { space?.broadcast() }
                 if !state.spaceWaiters.isEmpty { swap(&waiters, &state.spaceWaiters) }
             }
             return state.endRequested
