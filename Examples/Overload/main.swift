@@ -14,8 +14,14 @@ do {
 
 let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 print("overload: GET http://\(options.host):\(options.port)\(options.path), deadline \(options.deadlineSeconds) s, at most \(options.maxConnections) connections")
-let report = try await LoadGenerator.run(options, on: group.next()).get()
-try await group.shutdownGracefully()
+let report: LoadGenerator.Report
+do {
+    report = try await LoadGenerator.run(options, on: group.next()).get()
+    try await group.shutdownGracefully()
+} catch {
+    FileHandle.standardError.write(Data("overload: \(error)\n".utf8))
+    exit(2)
+}
 
 var total = PhaseStats(phase: Phase(rate: 0, seconds: 0))
 for (index, phase) in report.phases.enumerated() {

@@ -55,7 +55,6 @@ final class AsyncExchange: PendingExchange {
     /// interceptors (`afterConcurrentHandlingStarted`), arms the timeout and the departure
     /// watch, then starts the source. On the front thread that ran the handler.
     static func begin(_ exchange: RequestExchange, source: any AsyncResultSource) {
-        var exchange = exchange
         let timeout = source.timeout ?? exchange.services.defaultTimeout
         exchange.request.context.deadline = .now + timeout
         for interceptor in exchange.interceptorsThatRan { interceptor.afterConcurrentHandlingStarted(exchange.request) }
@@ -134,9 +133,8 @@ final class AsyncExchange: PendingExchange {
         case .render(let outcome):
             guard let exchange = takeExchange() else { return }
             services.resumeOnFront { [self] in
-                var exchange = exchange
                 exchange.stopwatch.lap(.frontQueue)
-                finish(&exchange, outcome)
+                finish(exchange, outcome)
             }
         case .expire(let expiry):
             if expiry == .timeout { services.pending.recordTimeout() }
@@ -156,17 +154,16 @@ final class AsyncExchange: PendingExchange {
             }
         case .renderExpired(let outcome, let expiry):
             // On the front thread that ran the timeout callbacks; the wait already ended.
-            guard var exchange = takeExchange(endingWait: false) else { return }
+            guard let exchange = takeExchange(endingWait: false) else { return }
             let fallback: any Error =
                 expiry == .timeout
                 ? AsyncRequestTimeoutError(timeout: timeout, route: route)
                 : HTTPError.serviceUnavailable(detail: "the server is shutting down; try again shortly")
-            finish(&exchange, outcome ?? .error(fallback))
+            finish(exchange, outcome ?? .error(fallback))
         case .abandon:
             guard let exchange = takeExchange() else { return }
             source.cancel(.clientGone)
             services.resumeOnFront { [self] in
-                var exchange = exchange
                 exchange.stopwatch.lap(.frontQueue)
                 WorkContext.$current.withValue(exchange.request.context) {
                     source.finished()
@@ -205,7 +202,7 @@ final class AsyncExchange: PendingExchange {
     }
 
     /// Renders and writes the outcome, then ends the request. On a front thread.
-    private func finish(_ exchange: inout RequestExchange, _ outcome: AsyncOutcome) {
+    private func finish(_ exchange: RequestExchange, _ outcome: AsyncOutcome) {
         let outcome: AsyncOutcome = if case .error(let error) = outcome { source.recover(from: error) } else { outcome }
         WorkContext.$current.withValue(exchange.request.context) {
             switch outcome {

@@ -5,11 +5,17 @@ import NIOHTTP1
 /// One request on its way through the tiers: the request, the route it matched, the
 /// interceptors whose `preHandle` ran, the connection's writer and the stopwatch.
 ///
-/// A value owned by whoever works on the request now: the ``RequestPipeline`` on the front
-/// thread that runs the handler, then — for an asynchronous result — the ``AsyncExchange``
-/// that parks it, which hands it to the front thread that renders. Rendering, writing,
-/// `afterCompletion` and the observers are its methods.
-struct RequestExchange: Sendable {
+/// Owned by whoever works on the request now: the ``RequestPipeline`` on the front thread that
+/// runs the handler, then — for an asynchronous result or a stream — the ``AsyncExchange`` or
+/// ``StreamExchange`` that parks it, which hands it to the front thread that finishes it.
+/// Rendering, writing, `afterCompletion` and the observers are its methods.
+///
+/// A class, so that handing it from owner to owner moves one reference rather than copying
+/// (and retaining) each of its fields.
+final class RequestExchange: @unchecked Sendable {
+    // @unchecked Sendable: one owner at a time, as above. Each hand-off goes through a lock
+    // (the parking exchange's) or a pool's queue, which orders one owner's writes before the
+    // next owner's reads; no two threads use it at once.
     var request: Request
     /// The matched route; `nil` before routing, or when none matched.
     var route: Route?
@@ -36,7 +42,7 @@ struct RequestExchange: Sendable {
 
     /// Every interceptor's `preHandle`, in order.
     /// - Returns: The answer of an interceptor that responded at once, if one did.
-    mutating func preHandle() throws -> Response? {
+    func preHandle() throws -> Response? {
         for interceptor in services.interceptors {
             let decision = try interceptor.preHandle(&request)
             preHandled += 1
@@ -49,7 +55,7 @@ struct RequestExchange: Sendable {
 
     /// The return-value step: renders `generator`, runs `postHandle`, and finishes; an error
     /// on the way is resolved instead. On a front thread, with the request's context bound.
-    mutating func respond(with generator: any ResponseGenerator, afterWrite: () -> Void = {}) {
+    func respond(with generator: any ResponseGenerator, afterWrite: () -> Void = {}) {
         let response: Response
         do {
             var rendered = try generator.response(for: request)
@@ -62,13 +68,13 @@ struct RequestExchange: Sendable {
     }
 
     /// Answers with what the error handlers make of `error`, then finishes.
-    mutating func fail(_ error: any Error, afterWrite: () -> Void = {}) {
+    func fail(_ error: any Error, afterWrite: () -> Void = {}) {
         finish(resolve(error), error: error, afterWrite: afterWrite)
     }
 
     /// Ends the render lap, writes `response`, then runs `afterWrite`, `afterCompletion` and
     /// the observers.
-    mutating func finish(_ response: Response, error: (any Error)?, afterWrite: () -> Void = {}) {
+    func finish(_ response: Response, error: (any Error)?, afterWrite: () -> Void = {}) {
         stopwatch.lap(.render)
         let written = send(response)
         afterWrite()

@@ -45,7 +45,7 @@ final class RequestPipeline: HTTPResponder, Sendable {
     /// `Retry-After`, on the event loop: no user code, just the headers and the observers.
     /// Its whole time, waiting to be refused, counts as `front-queue`.
     private func refuse(_ message: HTTPServerRequest, error: RejectedExecutionError, writer: HTTPResponseWriter) {
-        var exchange = RequestExchange(message: message, requestID: requestIDs.id(for: message.headers), writer: writer, services: services)
+        let exchange = RequestExchange(message: message, requestID: requestIDs.id(for: message.headers), writer: writer, services: services)
         exchange.stopwatch.lap(.frontQueue)
         let detail = error.reason == .shutdown ? "the server is shutting down" : "every front thread is busy and the accept queue is full; try again shortly"
         let written = exchange.send(ProblemDetails(error: .serviceUnavailable(detail: detail), request: nil).response())
@@ -56,7 +56,7 @@ final class RequestPipeline: HTTPResponder, Sendable {
     /// unanswered; the observers see a `499` without a route.
     private func abandonInQueue(_ message: HTTPServerRequest, writer: HTTPResponseWriter) {
         guard !services.observers.isEmpty else { return }
-        var exchange = RequestExchange(message: message, requestID: requestIDs.id(for: message.headers), writer: writer, services: services)
+        let exchange = RequestExchange(message: message, requestID: requestIDs.id(for: message.headers), writer: writer, services: services)
         exchange.stopwatch.lap(.frontQueue)
         exchange.notify(response: Response(status: .clientClosedRequest))
     }
@@ -66,15 +66,15 @@ final class RequestPipeline: HTTPResponder, Sendable {
     /// Runs the request on the calling front thread up to its answer, or up to the moment it
     /// goes asynchronous.
     func handle(_ message: HTTPServerRequest, writer: HTTPResponseWriter) {
-        var exchange = RequestExchange(message: message, requestID: requestIDs.id(for: message.headers), writer: writer, services: services)
+        let exchange = RequestExchange(message: message, requestID: requestIDs.id(for: message.headers), writer: writer, services: services)
         exchange.stopwatch.lap(.frontQueue)
         WorkContext.$current.withValue(exchange.request.context) {
-            run(&exchange)
+            run(exchange)
         }
     }
 
     /// Routing and the interceptors' `preHandle`, then the handler.
-    private func run(_ exchange: inout RequestExchange) {
+    private func run(_ exchange: RequestExchange) {
         let route: Route
         do {
             route = try self.route(&exchange.request)
@@ -91,16 +91,16 @@ final class RequestPipeline: HTTPResponder, Sendable {
             return exchange.fail(error)
         }
         if services.interceptors.isEmpty {
-            invoke(route, &exchange)
+            invoke(route, exchange)
         } else {
             // Interceptors may have attached values to the context: the handler, and all that
             // follows it on this thread (postHandle, error handlers, rendering), see them.
-            WorkContext.$current.withValue(exchange.request.context) { invoke(route, &exchange) }
+            WorkContext.$current.withValue(exchange.request.context) { invoke(route, exchange) }
         }
     }
 
     /// The handler, and the step its result says: render now, or go asynchronous.
-    private func invoke(_ route: Route, _ exchange: inout RequestExchange) {
+    private func invoke(_ route: Route, _ exchange: RequestExchange) {
         let step: HandlerStep
         do {
             step = try route.handler(exchange.request).handlerStep

@@ -81,7 +81,6 @@ final class StreamExchange: PendingExchange {
     /// (`afterConcurrentHandlingStarted`), arms the timeout and the departure watch. On the
     /// front thread that ran the handler.
     static func begin(_ exchange: RequestExchange, source: any ResponseStreamSource) {
-        var exchange = exchange
         let timeout = source.timeout.resolved(default: exchange.services.defaultTimeout)
         if let timeout { exchange.request.context.deadline = .now + timeout }
         for interceptor in exchange.interceptorsThatRan { interceptor.afterConcurrentHandlingStarted(exchange.request) }
@@ -111,7 +110,7 @@ final class StreamExchange: PendingExchange {
     /// request is over (timed out, client gone, server stopping).
     func commit(_ head: Response, capacity: Int? = nil) -> HTTPBodyStream? {
         let (action, exchange) = locked.withLock { locked in (locked.machine.commit(), locked.exchange) }
-        guard action == .commit, var exchange else { return nil }
+        guard action == .commit, let exchange else { return nil }
         var head = head
         do {
             for interceptor in exchange.interceptorsThatRan.reversed() { try interceptor.postHandle(exchange.request, response: &head) }
@@ -131,7 +130,6 @@ final class StreamExchange: PendingExchange {
         }
         let committed = locked.withLock { locked -> Bool in
             guard locked.exchange != nil else { return false }
-            locked.exchange = exchange
             locked.stream = stream
             _ = committedStream.storeIfNil(stream)
             locked.head = head
@@ -291,7 +289,6 @@ final class StreamExchange: PendingExchange {
         case .respondWithError:
             guard let (exchange, failure) = takeForFinish() else { return }
             services.resumeOnFront { [self] in
-                var exchange = exchange
                 exchange.stopwatch.lap(.asyncWait)
                 WorkContext.$current.withValue(exchange.request.context) {
                     exchange.fail(failure ?? HTTPError(.internalServerError)) { source.ended(.failed, error: failure) }
@@ -302,7 +299,6 @@ final class StreamExchange: PendingExchange {
             guard let (exchange, _) = takeForFinish() else { return }
             cancellation.cancel(reason: ending == .timedOut ? "stream timed out before its head" : "server shutting down")
             services.resumeOnFront { [self] in
-                var exchange = exchange
                 exchange.stopwatch.lap(.asyncWait)
                 WorkContext.$current.withValue(exchange.request.context) {
                     if ending == .timedOut { source.timedOut() }
@@ -330,7 +326,6 @@ final class StreamExchange: PendingExchange {
             services.streamMetrics.closed(bytes: bytes)
             if ending != .completed, ending != .shutdown { cancellation.cancel(reason: "stream ended: \(ending)") }
             services.resumeOnFront { [self] in
-                var exchange = exchange
                 exchange.stopwatch.lap(.asyncWait)
                 let error: (any Error)? =
                     switch ending {
