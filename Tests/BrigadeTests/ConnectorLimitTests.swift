@@ -114,7 +114,9 @@ import Testing
         // Long enough that a loaded machine sends the partial request before the timeout.
         try await withLiveServer(app { $0.server.idleTimeout = .seconds(1) }) { _, port in
             let connection = try await RawHTTPConnection.connect(port: port)
-            try await connection.send("POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n\r\nonly part")
+            // On a machine busy enough, the idle timeout may close the connection before the
+            // partial request is even sent: that too is "closed without an answer".
+            try? await connection.send("POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n\r\nonly part")
             try await connection.waitForClose(timeout: .seconds(5))
             #expect(connection.responses.isEmpty)
         }
