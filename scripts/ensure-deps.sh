@@ -2,7 +2,8 @@
 # Installs the system packages Brigade needs when they are missing (Debian/Ubuntu):
 # libpq (headers + pkg-config file) for CBrigadeLibPQ, the PostgreSQL server binaries for
 # EmbeddedPostgres, and pkg-config; with BRIGADE_TEST_DEPS=1 (test.sh) also Chromium's
-# headless shell, in which the dashboard tests run. Sourced by run.sh and test.sh; safe to
+# headless shell, in which the dashboard and EventSource tests run, and curl, the independent
+# client the streaming tests read chunked bodies with. Sourced by run.sh and test.sh; safe to
 # run repeatedly.
 set -euo pipefail
 
@@ -15,6 +16,9 @@ brigade_missing_packages() {
   fi
   if [ "${BRIGADE_TEST_DEPS:-0}" = 1 ] && ! command -v chromium-headless-shell >/dev/null 2>&1; then
     missing+=(chromium-headless-shell)
+  fi
+  if [ "${BRIGADE_TEST_DEPS:-0}" = 1 ] && ! command -v curl >/dev/null 2>&1; then
+    missing+=(curl)
   fi
   echo "${missing[@]:-}"
 }
