@@ -1,13 +1,20 @@
 import Brigade
 import Foundation
 
-/// The four ways to wait, side by side: every endpoint waits `ms` milliseconds and answers
-/// which thread did the waiting (or completed the result).
+/// The ways to wait, side by side: every endpoint waits `ms` milliseconds and answers which
+/// thread did the waiting (or completed the result).
 final class SlowController: Controller {
     struct Report: Codable, Sendable {
         let mode: String
         let ms: Int
         let thread: String
+    }
+
+    /// Where `/slow/run` sends its blocking call (the default back executor).
+    private let executors: ApplicationExecutors
+
+    init(executors: ApplicationExecutors) {
+        self.executors = executors
     }
 
     func register(with routes: Routes) {
@@ -16,6 +23,7 @@ final class SlowController: Controller {
         routes.get("/slow/task", task)
         routes.get("/slow/deferred", deferred)
         routes.get("/slow/async", async)
+        routes.get("/slow/run", run)
     }
 
     /// Sleeps on the front thread: classic Spring MVC. Throughput ≈ front threads / wait.
@@ -59,6 +67,16 @@ final class SlowController: Controller {
         let ms = try Self.milliseconds(request)
         try await Task.sleep(for: .milliseconds(ms))
         return Report(mode: "async", ms: ms, thread: ThreadTier.currentThreadName)
+    }
+
+    /// An `async` handler that must call blocking code: it awaits it on a back thread through
+    /// `run`, so neither a front thread nor a thread of Swift's concurrency pool waits.
+    func run(_ request: Request) async throws -> Report {
+        let ms = try Self.milliseconds(request)
+        return try await executors.run {
+            Self.block(ms)
+            return Report(mode: "run", ms: ms, thread: ThreadTier.currentThreadName)
+        }
     }
 
     /// `ms` (or `name`) as 0…60000; anything else is a 400.

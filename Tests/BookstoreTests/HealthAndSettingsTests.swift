@@ -42,7 +42,10 @@ extension BookstoreTests {
                     "bookstore", "--database-max-size", "7", "--database-min-idle", "2", "--database-connection-timeout", "2s",
                     "--database-idle-timeout", "none", "--database-front-tier-access", "fail",
                 ],
-                environment: ["DATABASE_URL": "postgres://app@db/app", "MIGRATIONS_LOCATIONS": "/srv/migrations, filesystem:/srv/more"])
+                environment: [
+                    "DATABASE_URL": "postgres://app@db/app", "MIGRATIONS_LOCATIONS": "/srv/migrations, filesystem:/srv/more",
+                    "DATABASE_ASYNC_TIER_ACCESS": "fail",
+                ])
             let keys = ConfigKeys(reader: configuration.reader)
             let settings = try BookstoreSettings(keys: keys)
             #expect(settings.databaseURL == "postgres://app@db/app")
@@ -53,6 +56,7 @@ extension BookstoreTests {
             #expect(pool.connectionTimeout == .seconds(2))
             #expect(pool.idleTimeout == nil)
             #expect(pool.frontTierAccess == .fail)
+            #expect(pool.asyncTierAccess == .fail)
             #expect(pool.maxLifetime == .seconds(1800))
         }
 
@@ -65,6 +69,13 @@ extension BookstoreTests {
                 Issue.record("an invalid front-tier-access was accepted")
             } catch {
                 #expect(error.message.contains("database.front-tier-access"))
+            }
+            let badAsync = try await Configuration.load(arguments: ["bookstore", "--database-async-tier-access", "never"], environment: [:])
+            do {
+                _ = try PostgresPool.Configuration(keys: ConfigKeys(reader: badAsync.reader), defaultURL: "postgres://x")
+                Issue.record("an invalid async-tier-access was accepted")
+            } catch {
+                #expect(error.message.contains("database.async-tier-access must be allow, warn or fail, got 'never'"))
             }
         }
     }

@@ -10,7 +10,7 @@ import Testing
         var configuration = testConfiguration(front: 1)
         configuration.front = .init(maxThreads: 1, minSpareThreads: 1, acceptQueue: 2000)
         var app = Application(configuration: configuration)
-        app.register(SlowController())
+        app.register(SlowController(executors: app.executors))
         let started = ContinuousClock.now
         let statuses = try await app.test(.live) { client throws in
             try await withThrowingTaskGroup(of: UInt.self) { group in

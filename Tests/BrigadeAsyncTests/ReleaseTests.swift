@@ -118,22 +118,23 @@ import Testing
 
     @Test func slowCallsValidatesItsMilliseconds() async throws {
         var app = Application(configuration: testConfiguration())
-        app.register(SlowController())
+        app.register(SlowController(executors: app.executors))
         try await app.test(.inProcess) { client throws in
-            for path in ["/slow/sync?ms=abc", "/slow/callable?ms=-1", "/slow/deferred?ms=60001", "/slow/async", "/slow/task?ms=1&timeout=x"] {
+            for path in ["/slow/sync?ms=abc", "/slow/callable?ms=-1", "/slow/deferred?ms=60001", "/slow/async", "/slow/run?ms=x", "/slow/task?ms=1&timeout=x"] {
                 let response = try await client.get(path)
                 #expect(response.status == .badRequest, "\(path)")
                 #expect(response.header("content-type") == "application/problem+json")
             }
             let task = try await client.get("/slow/task?ms=600&timeout=20")
             #expect(task.status == .serviceUnavailable)
-            for mode in ["sync", "callable", "task", "deferred", "async"] {
+            for mode in ["sync", "callable", "task", "deferred", "async", "run"] {
                 let report = try await client.get("/slow/\(mode)?ms=1").decode(SlowController.Report.self)
                 #expect(report.mode == mode)
                 #expect(report.ms == 1)
             }
             #expect(try await client.get("/slow/sync?ms=0").decode(SlowController.Report.self).thread.hasPrefix("front-"))
             #expect(try await client.get("/slow/callable?ms=0").decode(SlowController.Report.self).thread.hasPrefix("back-"))
+            #expect(try await client.get("/slow/run?ms=0").decode(SlowController.Report.self).thread.hasPrefix("back-"))
         }
     }
 }

@@ -92,8 +92,10 @@ func buildApplication(configuration: Configuration, logger: Logger? = nil) throw
         application.manage(pool)
         application.register(AuthorController(authors: AuthorRepository(pool: pool)))
         application.register(BookController(books: books, changes: changes, longPollTimeout: settings.longPollTimeout))
-        application.register(ReportController(
-            reports: ReportRepository(pool: pool, delay: settings.reportsDelay), timeout: settings.reportsTimeout))
+        let reports = ReportService(
+            executor: application.executors[BookstoreSettings.reportsExecutor],
+            repository: ReportRepository(pool: pool, delay: settings.reportsDelay))
+        application.register(ReportController(reports: reports, timeout: settings.reportsTimeout))
         application.register(HealthController(changes: changes))
         DatabaseErrors.register(on: &application)
         // Long polls answer `[]` as soon as shutdown begins rather than after the grace period;

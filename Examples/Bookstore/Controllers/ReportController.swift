@@ -1,13 +1,13 @@
 import Brigade
 
-/// `GET /reports/authors`: a slow aggregate, run as a `WebAsyncTask` on the `reports`
-/// executor (a bulkhead: slow reports never take the threads CRUD requests need) with its
-/// own timeout (`bookstore.reports-timeout`; past it, 503 and the query is cancelled).
+/// `GET /reports/authors`: a slow aggregate from the ``ReportService``, returned as a
+/// `DeferredResult` with its own timeout (`bookstore.reports-timeout`; past it, 503 and the
+/// query is cancelled). No front thread waits for it.
 final class ReportController: Controller {
-    private let reports: ReportRepository
+    private let reports: ReportService
     private let timeout: Duration
 
-    init(reports: ReportRepository, timeout: Duration) {
+    init(reports: ReportService, timeout: Duration) {
         self.reports = reports
         self.timeout = timeout
     }
@@ -17,10 +17,7 @@ final class ReportController: Controller {
     }
 
     /// `GET /reports/authors` → `{"authors": [{"authorId", "name", "bookCount", "averagePrice", …}], "computedOn": "back:reports"}`.
-    func authors(_ request: Request) throws -> WebAsyncTask<AuthorsReport> {
-        let reports = self.reports
-        return WebAsyncTask(timeout: timeout, executor: BookstoreSettings.reportsExecutor) {
-            AuthorsReport(authors: try reports.authors(), computedOn: ThreadTier.current.description)
-        }
+    func authors(_ request: Request) -> DeferredResult<AuthorsReport> {
+        DeferredResult(reports.authors(), timeout: timeout)
     }
 }

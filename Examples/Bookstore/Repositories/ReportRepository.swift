@@ -1,12 +1,13 @@
 import Brigade
 import BrigadePostgres
 
-/// Aggregates over the whole catalogue: slow by nature, so they run on the `reports`
-/// executor with their own timeout. Blocks on the database.
+/// Aggregates over the whole catalogue: slow by nature, so ``ReportService`` runs them on the
+/// `reports` executor. Blocks on the database.
 struct ReportRepository: Sendable {
     let pool: PostgresPool
     /// Extra time spent in PostgreSQL first (`bookstore.reports-delay`), to demonstrate the
-    /// timeout; the statement is cancelled when the task's deadline passes.
+    /// timeout; the statement is cancelled when the work's cancellation signal fires (the
+    /// request ended without the report).
     let delay: Duration
 
     /// Every author with their book count, average price and publication range, most

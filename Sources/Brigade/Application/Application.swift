@@ -27,6 +27,11 @@ public struct Application: Sendable {
     /// labelled `brigade.access` at level `info`, so the process's `LoggingSystem` handler
     /// decides where its lines go (independently of `log.level`).
     public var accessLogger: Logger
+    /// The back executors for the application's own code — `run` to await blocking work from
+    /// `async` code, `submit` for `@Async`-style services, `launch` for background work. Take
+    /// handles from it while configuring (`app.executors["reports"]`); they work while the
+    /// server runs.
+    public let executors = ApplicationExecutors()
     private var controllers: [any Controller] = []
     private var interceptors: [any Interceptor] = []
     private var errorHandlers = ErrorHandlers()
@@ -106,7 +111,8 @@ public struct Application: Sendable {
     /// Everything that can be refused is checked before any thread starts, so a failure
     /// leaves nothing running.
     /// - Throws: ``RoutingError`` for a bad or duplicate route, ``ConfigurationError`` for
-    ///   invalid sizes or two pools with one name.
+    ///   invalid sizes, two pools with one name, or an executor taken from ``executors`` that
+    ///   the configuration does not declare.
     public func makeServer() throws -> BrigadeServer {
         try configuration.validate()
         var builder = RouteTrieBuilder()
@@ -121,6 +127,7 @@ public struct Application: Sendable {
         for name in poolNames where !names.insert(name).inserted {
             throw ConfigurationError("two pools are named '\(name)': executors, the front pool and managed pools need distinct names")
         }
+        try executors.checkNames(declared: Set(configuration.executors.keys))
         var observers = self.observers
         if configuration.accessLog.enabled {
             observers.append(AccessLogObserver(format: try AccessLogFormat(parsing: configuration.accessLog.format), logger: accessLogger))
@@ -149,9 +156,13 @@ public struct Application: Sendable {
                 defaultTimeout: configuration.asyncTimeout, streams: configuration.streams,
                 streamMetrics: StreamMetrics(factory: metrics.factory))
             let pipeline = RequestPipeline(trie: trie, services: services)
-            return try BrigadeServer(
+            let background = BackgroundWork(factory: metrics.factory, logger: logger)
+            let server = try BrigadeServer(
                 configuration: configuration, frontPool: front, executors: executors, pipeline: pipeline,
-                monitor: monitor, applicationPools: managedPools, shutdownHooks: shutdownHooks, logger: logger)
+                monitor: monitor, applicationPools: managedPools, shutdownHooks: shutdownHooks, logger: logger,
+                applicationExecutors: self.executors, background: background)
+            self.executors.bind(executors, background: background)
+            return server
         } catch {
             for pool in started { pool.shutdownNow() }
             throw error

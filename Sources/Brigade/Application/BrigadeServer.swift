@@ -31,6 +31,9 @@ public final class BrigadeServer: Service, Sendable {
     private let managementPool: ThreadPool
     private let stopping = StopFlag()
     private let shutdownHooks: ShutdownHooks
+    /// The application's handle on ``executors``, and the background work launched through it.
+    private let applicationExecutors: ApplicationExecutors
+    private let background: BackgroundWork
 
     /// Set once shutdown begins; read by `/ready`.
     private final class StopFlag: Sendable {
@@ -41,9 +44,12 @@ public final class BrigadeServer: Service, Sendable {
 
     init(
         configuration: Configuration, frontPool: ThreadPool, executors: BackExecutors, pipeline: RequestPipeline,
-        monitor: PoolMonitor, applicationPools: [any ManagedPool], shutdownHooks: ShutdownHooks = ShutdownHooks(), logger: Logger
+        monitor: PoolMonitor, applicationPools: [any ManagedPool], shutdownHooks: ShutdownHooks = ShutdownHooks(), logger: Logger,
+        applicationExecutors: ApplicationExecutors, background: BackgroundWork
     ) throws(ConfigurationError) {
         self.shutdownHooks = shutdownHooks
+        self.applicationExecutors = applicationExecutors
+        self.background = background
         self.configuration = configuration
         self.frontPool = frontPool
         self.executors = executors
@@ -118,6 +124,9 @@ public final class BrigadeServer: Service, Sendable {
     /// Asynchronous requests waiting for their results now.
     public var pendingAsyncRequests: Int { pending.count }
 
+    /// Background work launched through ``Application/executors`` that is queued or running now.
+    public var runningBackgroundTasks: Int { background.count }
+
     /// Shuts down gracefully; nothing that was accepted is dropped without an answer:
     /// 1. stops accepting and closes idle connections; `/ready` answers 503 from now on;
     /// 2. ends the streamed responses (their clients reconnect elsewhere), lets pending
@@ -126,8 +135,10 @@ public final class BrigadeServer: Service, Sendable {
     ///    `Retry-After`);
     /// 3. lets the front pool finish its work (up to `grace`) — a handler still running when
     ///    shutdown began may go asynchronous meanwhile: its request is then treated as in 2,
-    ///    within what is left of the same grace period — and then the back executors (up to
-    ///    `grace`), while responses can still be written;
+    ///    within what is left of the same grace period — then the background work launched
+    ///    through ``Application/executors`` (within what is left of the grace; past it, its
+    ///    cancellation signal fires), and then the back executors (up to `grace`), while
+    ///    responses can still be written;
     /// 4. closes the pools the application asked the server to manage (the database pool);
     /// 5. closes the connections, the management port and the event loops;
     /// 6. runs the application's ``Application/afterShutdown(_:)`` actions.
@@ -143,7 +154,9 @@ public final class BrigadeServer: Service, Sendable {
         await endPendingRequests(by: deadline)
         _ = await frontPool.shutdownGracefully(timeout: grace)
         await endPendingRequests(by: deadline)
+        await background.drain(until: deadline)
         await executors.shutdownGracefully(timeout: grace)
+        applicationExecutors.unbind(executors)
         for pool in applicationPools { await pool.close() }
         monitor.stop()
         try? await management?.shutdown()

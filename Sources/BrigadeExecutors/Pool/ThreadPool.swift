@@ -152,6 +152,18 @@ public final class ThreadPool: @unchecked Sendable {
         bypassingQueueLimit: Bool = false,
         _ body: @escaping @Sendable () -> Void
     ) throws(RejectedExecutionError) -> Ticket {
+        try submit(onDiscard: onDiscard, bypassingQueueLimit: bypassingQueueLimit, callerMayRun: true, body)
+    }
+
+    /// ``execute(onDiscard:bypassingQueueLimit:_:)``, with `callerMayRun: false` for callers
+    /// whose thread must never run the work (a Swift concurrency thread awaiting it): a
+    /// saturated pool then rejects whatever its policy.
+    package func submit(
+        onDiscard: (@Sendable (RejectedExecutionError.Reason) -> Void)?,
+        bypassingQueueLimit: Bool,
+        callerMayRun: Bool,
+        _ body: @escaping @Sendable () -> Void
+    ) throws(RejectedExecutionError) -> Ticket {
         let context = WorkContext.current
         let now = monotonicNanoseconds()
         enum Decision { case handedOff(Worker), startThread(Worker), queued, runHere, reject(RejectedExecutionError.Reason) }
@@ -177,7 +189,7 @@ public final class ThreadPool: @unchecked Sendable {
         } else {
             // Counted for either policy: `rejected` measures saturation, whoever then runs it.
             core.rejected += 1
-            decision = core.configuration.rejectionPolicy == .callerRuns ? .runHere : .reject(.saturated)
+            decision = core.configuration.rejectionPolicy == .callerRuns && callerMayRun ? .runHere : .reject(.saturated)
         }
         lock.unlock()
 

@@ -1,7 +1,9 @@
 import BrigadeExecutors
 
-/// What a pool call on a front-tier thread does (`database.front-tier-access`).
-public enum FrontTierAccess: String, Sendable, Hashable, CaseIterable {
+/// What a blocking pool call does where it does not belong: on a front-tier thread
+/// (`database.front-tier-access`) or in `async` code, on a thread of Swift's concurrency pool
+/// (`database.async-tier-access`).
+public enum TierAccess: String, Sendable, Hashable, CaseIterable {
     /// Let it through silently.
     case allow
     /// Let it through and log a warning naming the caller (the default).
@@ -9,6 +11,10 @@ public enum FrontTierAccess: String, Sendable, Hashable, CaseIterable {
     /// Throw ``PostgresError`` `.tierViolation`.
     case fail
 }
+
+/// The policy of `database.front-tier-access` (the name it had before it also served
+/// `database.async-tier-access`).
+public typealias FrontTierAccess = TierAccess
 
 extension PostgresPool {
     /// The pool's settings, with HikariCP's meanings. Each property names the configuration
@@ -46,7 +52,13 @@ extension PostgresPool {
         public var leakDetectionThreshold: Duration?
         /// What a call from a front-tier thread does; event-loop threads always fail. Key
         /// `database.front-tier-access`. Default ``FrontTierAccess/warn``.
-        public var frontTierAccess: FrontTierAccess
+        public var frontTierAccess: TierAccess
+        /// What a call from `async` code does — a Swift task, which runs on one of the few
+        /// threads of Swift's cooperative pool (as many as cores): blocking it stalls every
+        /// task scheduled behind it. The fix is to await the call through a back executor
+        /// (`try await app.executors.run { … }`). A warning is logged once per call site. Key
+        /// `database.async-tier-access`. Default ``TierAccess/warn``.
+        public var asyncTierAccess: TierAccess
         /// Prepared statements kept per connection. Key `database.statement-cache-size`.
         /// Default 256.
         public var statementCacheCapacity: Int
@@ -69,7 +81,8 @@ extension PostgresPool {
             validationThreshold: Duration = .milliseconds(500),
             validationTimeout: Duration = .seconds(5),
             leakDetectionThreshold: Duration? = nil,
-            frontTierAccess: FrontTierAccess = .warn,
+            frontTierAccess: TierAccess = .warn,
+            asyncTierAccess: TierAccess = .warn,
             statementCacheCapacity: Int = 256,
             housekeepingInterval: Duration = .seconds(30)
         ) {
@@ -83,6 +96,7 @@ extension PostgresPool {
             self.validationTimeout = validationTimeout
             self.leakDetectionThreshold = leakDetectionThreshold
             self.frontTierAccess = frontTierAccess
+            self.asyncTierAccess = asyncTierAccess
             self.statementCacheCapacity = statementCacheCapacity
             self.housekeepingInterval = housekeepingInterval
         }
@@ -135,12 +149,12 @@ extension PostgresPool.Configuration {
             throw ConfigurationError("database.url is required (DATABASE_URL, --database-url)")
         }
         let defaults = PostgresPool.Configuration(url: url)
-        var accessPolicy = defaults.frontTierAccess
-        if let text = keys.string("database.front-tier-access") {
-            guard let policy = FrontTierAccess(rawValue: text.lowercased()) else {
-                throw ConfigurationError("database.front-tier-access must be allow, warn or fail, got '\(text)'")
+        func policy(_ key: String, default defaultPolicy: TierAccess) throws(ConfigurationError) -> TierAccess {
+            guard let text = keys.string(key) else { return defaultPolicy }
+            guard let policy = TierAccess(rawValue: text.lowercased()) else {
+                throw ConfigurationError("\(key) must be allow, warn or fail, got '\(text)'")
             }
-            accessPolicy = policy
+            return policy
         }
         self.init(
             url: url,
@@ -152,7 +166,8 @@ extension PostgresPool.Configuration {
             validationThreshold: try keys.duration("database.validation-threshold") ?? defaults.validationThreshold,
             validationTimeout: try keys.duration("database.validation-timeout") ?? defaults.validationTimeout,
             leakDetectionThreshold: try keys.optionalDuration("database.leak-detection-threshold") ?? defaults.leakDetectionThreshold,
-            frontTierAccess: accessPolicy,
+            frontTierAccess: try policy("database.front-tier-access", default: defaults.frontTierAccess),
+            asyncTierAccess: try policy("database.async-tier-access", default: defaults.asyncTierAccess),
             statementCacheCapacity: try keys.int("database.statement-cache-size") ?? defaults.statementCacheCapacity,
             housekeepingInterval: try keys.duration("database.housekeeping-interval") ?? defaults.housekeepingInterval)
         try validate()

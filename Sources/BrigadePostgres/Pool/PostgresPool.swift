@@ -18,8 +18,10 @@ import Synchronization
 /// past ``Configuration/idleTimeout`` and old ones past ``Configuration/maxLifetime``, and
 /// reports connections held longer than ``Configuration/leakDetectionThreshold``.
 ///
-/// A call on a front-tier thread is reported as ``Configuration/frontTierAccess`` says; on an
-/// event-loop thread it always throws.
+/// A call on a front-tier thread is reported as ``Configuration/frontTierAccess`` says, one
+/// from `async` code (a Swift task) as ``Configuration/asyncTierAccess`` says; on an
+/// event-loop thread it always throws. Blocking calls belong on back-tier threads: a
+/// `Callable`, or `try await app.executors.run { … }` from `async` code.
 ///
 /// All methods are thread-safe. The lifecycle is decided by a state machine under one mutex;
 /// connecting, validating, closing and logging happen outside it.
@@ -31,6 +33,8 @@ public final class PostgresPool: Sendable {
     private let stopHousekeeping = DispatchSemaphoreBox()
     /// The slot each thread used last, so it gets the same connection back when idle.
     let lastSlot = ThreadLocalSlot()
+    /// The `file:line` of async call sites already warned about (``Configuration/asyncTierAccess``).
+    private let warnedAsyncSites = Mutex<Set<String>>([])
 
     struct Counters {
         var acquired = 0
@@ -345,11 +349,18 @@ public final class PostgresPool: Sendable {
     }
 
     func checkTier(_ site: LeaseSite) throws {
-        switch ThreadTier.current {
-        case .eventLoop:
+        let tier = ThreadTier.current
+        if tier == .eventLoop {
             throw PostgresError(
                 code: .tierViolation,
                 message: "blocking database call on an event-loop thread (\(site.fileID):\(site.line)); run it on a back executor")
+        }
+        // Swift's cooperative pool knows nothing of tiers: a running task is what tells it.
+        if withUnsafeCurrentTask(body: { $0 != nil }) {
+            try checkAsyncAccess(site)
+            return
+        }
+        switch tier {
         case .front:
             switch configuration.frontTierAccess {
             case .allow:
@@ -366,8 +377,30 @@ public final class PostgresPool: Sendable {
                     code: .tierViolation,
                     message: "blocking database call on a front-tier thread (\(site.fileID):\(site.line)); database.front-tier-access is fail")
             }
-        case .back, .unmanaged:
+        case .back, .unmanaged, .eventLoop:
             break
+        }
+    }
+
+    /// A blocking call from `async` code: reported as ``Configuration/asyncTierAccess`` says,
+    /// a warning once per call site.
+    private func checkAsyncAccess(_ site: LeaseSite) throws {
+        switch configuration.asyncTierAccess {
+        case .allow:
+            break
+        case .warn:
+            let first = warnedAsyncSites.withLock { $0.insert("\(site.fileID):\(site.line)").inserted }
+            guard first else { return }
+            logger.warning(
+                "blocking database call from async code holds a thread of Swift's concurrency pool (as many as cores) for the whole call; await it on a back executor: try await app.executors.run { ... } (reported once per call site)",
+                metadata: [
+                    "thread": .string(site.thread), "file": .string(site.fileID),
+                    "line": .stringConvertible(site.line), "function": .string(site.function),
+                ])
+        case .fail:
+            throw PostgresError(
+                code: .tierViolation,
+                message: "blocking database call from async code (\(site.fileID):\(site.line)) would hold a thread of Swift's concurrency pool; await it on a back executor with app.executors.run { ... }; database.async-tier-access is fail")
         }
     }
 }

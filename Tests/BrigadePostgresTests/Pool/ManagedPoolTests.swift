@@ -7,7 +7,7 @@ import Testing
 @Suite struct ManagedPoolTests {
     @Test("the snapshot counts connections, waits and hold times")
     func snapshot() throws {
-        let pool = try PostgresPool(configuration: .init(url: try TestDatabase.freshURL(), maxSize: 3, minIdle: 0))
+        let pool = try PostgresPool(configuration: .init(url: try TestDatabase.freshURL(), maxSize: 3, minIdle: 0, asyncTierAccess: .allow))
         defer { pool.shutdown() }
         for _ in 0..<5 { try pool.withConnection { _ = try $0.query("SELECT pg_sleep(0.01)") } }
         let snapshot = pool.snapshot()
@@ -26,7 +26,7 @@ import Testing
     func readinessFollowsTheDatabase() throws {
         let server = try EmbeddedPostgres.start()
         defer { server.stop() }
-        let pool = try PostgresPool(configuration: .init(url: server.url, maxSize: 2, minIdle: 0, connectionTimeout: .seconds(1)))
+        let pool = try PostgresPool(configuration: .init(url: server.url, maxSize: 2, minIdle: 0, connectionTimeout: .seconds(1), asyncTierAccess: .allow))
         defer { pool.shutdown() }
         try pool.checkReadiness(timeout: .seconds(2))
         server.pause()
@@ -38,7 +38,7 @@ import Testing
     @Test("start-up warns when max-size × instances exceeds max_connections, and when back threads far outnumber connections")
     func connectionBudget() throws {
         let logs = CapturedLogs()
-        let pool = try PostgresPool(configuration: .init(url: try TestDatabase.freshURL(), maxSize: 50, minIdle: 0))
+        let pool = try PostgresPool(configuration: .init(url: try TestDatabase.freshURL(), maxSize: 50, minIdle: 0, asyncTierAccess: .allow))
         defer { pool.shutdown() }
         // The embedded server accepts 200 (less 3 reserved): 50 × 3 fits, 50 × 5 does not.
         pool.startupChecks(StartupFacts(instances: 3, backThreads: 64), logger: logs.logger())

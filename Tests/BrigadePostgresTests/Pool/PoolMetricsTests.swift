@@ -14,7 +14,7 @@ struct PoolMetricsTests {
     @Test("timers are recorded outside the pool lock: a timer that reads the pool's statistics does not wait")
     func timersAreRecordedOutsideTheLock() throws {
         let probe = LockProbe()
-        let pool = try PostgresPool(configuration: .init(url: try TestDatabase.freshURL(), maxSize: 1, minIdle: 0))
+        let pool = try PostgresPool(configuration: .init(url: try TestDatabase.freshURL(), maxSize: 1, minIdle: 0, asyncTierAccess: .allow))
         defer { pool.shutdown() }
         probe.pool.withLock { $0 = pool }
         pool.instrument(PoolTimers(pool: "database", factory: ProbingMetrics(probe: probe)))

@@ -12,6 +12,9 @@ struct PoolTests {
     ) throws -> PostgresPool {
         var configuration = PostgresPool.Configuration(
             url: try url ?? TestDatabase.freshURL(), maxSize: maxSize, minIdle: 0, connectionTimeout: connectionTimeout)
+        // Swift Testing runs even synchronous tests as tasks: these call the pool there on
+        // purpose (AsyncTierTests covers the guard).
+        configuration.asyncTierAccess = .allow
         configure(&configuration)
         return try PostgresPool(configuration: configuration, logger: logger ?? Logger(label: "test.pool"))
     }
