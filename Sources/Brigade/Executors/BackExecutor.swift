@@ -68,6 +68,7 @@ public struct BackExecutor: Sendable {
                 completable.cancel(reason: reason)
             }
             completable.whenComplete { _ in work.unlink() }
+            if completable.isComplete { return completable }  // the caller was cancelled already
             let ticket = try WorkContext.$current.withValue(work.context) { () throws(RejectedExecutionError) -> ThreadPool.Ticket in
                 try pool.submit(
                     onDiscard: { reason in
@@ -118,7 +119,7 @@ public struct BackExecutor: Sendable {
                 }
             }
         } catch {
-            background.rejected(task, error: error)
+            background.rejected(task)
             throw error
         }
     }

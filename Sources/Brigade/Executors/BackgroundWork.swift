@@ -89,8 +89,8 @@ final class BackgroundWork: Sendable {
         end(task, .dropped)
     }
 
-    /// The executor refused the work; the caller got `error`.
-    func rejected(_ task: Launched, error: any Error) {
+    /// The executor refused the work; the caller got the error.
+    func rejected(_ task: Launched) {
         end(task, .rejected)
     }
 
