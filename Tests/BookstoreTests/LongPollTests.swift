@@ -83,12 +83,14 @@ extension BookstoreTests {
                 await bookstore.changes.wait { $0.armed == 1 }
                 // Ends the listener's backend (and waits until it is gone): the insert below is
                 // either noticed by the new connection, or found by the check after reconnecting.
-                let killed = try bookstore.pool.query(
-                    """
-                    SELECT count(*) FROM pg_stat_activity
-                    WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pg_terminate_backend(pid, 5000)
-                    """
-                ).first?.decode(Int.self, at: 0)
+                let killed = try await bookstore.application.executors.run {
+                    try bookstore.pool.query(
+                        """
+                        SELECT count(*) FROM pg_stat_activity
+                        WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pg_terminate_backend(pid, 5000)
+                        """
+                    ).first?.decode(Int.self, at: 0)
+                }
                 #expect(killed == 1)
                 let book = try await client.createBook("After the cut", isbn: isbn13(8), authorId: author.id)
                 #expect(try await poll.decode([Book].self) == [book])

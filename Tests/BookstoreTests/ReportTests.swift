@@ -1,3 +1,4 @@
+import Foundation
 @testable import Bookstore
 import Brigade
 import BrigadePostgres
@@ -37,13 +38,30 @@ extension BookstoreTests {
         }
 
         @Test func aReportPastItsOwnTimeoutIs503() async throws {
-            try await withBookstore(["bookstore.reports-delay": "5s", "bookstore.reports-timeout": "200ms"]) { client, _ in
+            try await withBookstore(["bookstore.reports-delay": "5s", "bookstore.reports-timeout": "200ms"]) { client, bookstore in
                 let clock = ContinuousClock()
                 let start = clock.now
                 let response = try await client.get("/reports/authors")
                 #expect(response.status == .serviceUnavailable)
                 #expect(try response.problem().status == 503)
                 #expect(clock.now - start < .seconds(3))
+                // The request's end cancelled the service's completable, and with it the query:
+                // PostgreSQL stops sleeping long before its 5 s.
+                let sleeping = try await bookstore.application.executors.run {
+                    try bookstore.pool.withConnection { connection -> Int in
+                        var active = -1
+                        for _ in 0..<200 {
+                            active = try connection.query(
+                                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep%' AND state = 'active'"
+                            ).first?.decode(Int.self, at: 0) ?? -1
+                            if active == 0 { break }
+                            Thread.sleep(forTimeInterval: 0.01)
+                        }
+                        return active
+                    }
+                }
+                #expect(sleeping == 0)
+                #expect(clock.now - start < .seconds(4))
             }
         }
 

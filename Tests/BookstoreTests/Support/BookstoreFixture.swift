@@ -29,6 +29,7 @@ func withBookstore<R: Sendable>(
         "database.max-size": "3",
         "database.min-idle": "1",
         "database.front-tier-access": "fail",
+        "database.async-tier-access": "fail",
         "migrations.locations": TestDatabase.migrationsPath,
         "log.level": "warning",
         "front.min-spare-threads": "2",
