@@ -65,6 +65,32 @@ public final class RawHTTPConnection: Sendable {
         try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
     }
 
+    /// Sends `length` bytes of `x`, `chunk` bytes every `interval`, paced by the connection's
+    /// event loop — not by a Swift task, whose sleeps a busy test run (tests blocking Swift's
+    /// cooperative threads) can stretch by seconds and so turn a steady sender into a slow one.
+    /// Stops by itself after the last byte or when the connection closes; `cancel()` the
+    /// returned task to stop it earlier.
+    @discardableResult
+    public func trickle(length: Int, chunk: Int, every interval: Duration) -> RepeatedTask {
+        let eventLoop = channel.eventLoop
+        let channel = self.channel
+        let received = self.received
+        let sent = Watched(0)
+        let delay = TimeAmount.nanoseconds(Int64(interval.components.seconds) * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000)
+        return eventLoop.scheduleRepeatedTask(initialDelay: delay, delay: delay) { task in
+            var size = 0
+            sent.update { sent in
+                size = min(chunk, length - sent)
+                sent += size
+            }
+            guard size > 0, !received.value.closed else {
+                task.cancel()
+                return
+            }
+            channel.writeAndFlush(ByteBuffer(repeating: UInt8(ascii: "x"), count: size), promise: nil)
+        }
+    }
+
     /// Everything received so far, as text.
     public var text: String { String(decoding: received.value.bytes, as: UTF8.self) }
 

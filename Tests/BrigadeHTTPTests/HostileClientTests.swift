@@ -19,22 +19,13 @@ import Testing
     /// Opens a connection, sends a POST head declaring `length` body bytes, then sends
     /// `chunk` bytes every `interval` (the attack's pace, not a synchronisation) until the
     /// connection closes or the body is complete.
-    func trickle(port: Int, length: Int, chunk: Int = 1, every interval: Duration) async throws -> (RawHTTPConnection, Task<Void, Never>) {
+    func trickle(port: Int, length: Int, chunk: Int = 1, every interval: Duration) async throws -> (RawHTTPConnection, RepeatedTask) {
         let connection = try await RawHTTPConnection.connect(port: port)
-        // The first chunk goes with the head: the pace counts from the head's arrival, and the
-        // task that sends the rest may start late on a busy machine.
+        // The first chunk goes with the head: the pace counts from the head's arrival. The rest
+        // is paced by the connection's event loop, so a busy test run cannot slow the sender.
         let first = min(chunk, length)
         try await connection.send("POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: \(length)\r\n\r\n" + String(repeating: "x", count: first))
-        let sender = Task {
-            var sent = first
-            try? await Task.sleep(for: interval)
-            while sent < length, !connection.isClosed, !Task.isCancelled {
-                let size = min(chunk, length - sent)
-                guard (try? await connection.send(bytes: [UInt8](repeating: UInt8(ascii: "x"), count: size))) != nil else { return }
-                sent += size
-                try? await Task.sleep(for: interval)
-            }
-        }
+        let sender = connection.trickle(length: length - first, chunk: chunk, every: interval)
         return (connection, sender)
     }
 
@@ -66,7 +57,7 @@ import Testing
         try await withServer({ $0.maxConnections = 4 }) { _, port in
             let clock = ContinuousClock()
             let start = clock.now
-            var slow: [(RawHTTPConnection, Task<Void, Never>)] = []
+            var slow: [(RawHTTPConnection, RepeatedTask)] = []
             for _ in 0..<4 { slow.append(try await trickle(port: port, length: 8192, every: .milliseconds(500))) }
             defer { for (_, sender) in slow { sender.cancel() } }
             // Accepted by the kernel, served once a slot frees.
@@ -86,7 +77,7 @@ import Testing
             $0.minBodyRate = 1000
             $0.minBodyRateGrace = .seconds(3)
         }) { server, port in
-            var slow: [(RawHTTPConnection, Task<Void, Never>)] = []
+            var slow: [(RawHTTPConnection, RepeatedTask)] = []
             for _ in 0..<8 { slow.append(try await trickle(port: port, length: 8192, chunk: 10, every: .milliseconds(100))) }
             defer { for (_, sender) in slow { sender.cancel() } }
             let served = try await bystander(port: port)
