@@ -2,7 +2,11 @@
 # The SlowCalls comparison: each mode × 200/1000/5000 connections, 100 ms waits.
 # Server pinned to CPU 1, wrk to CPU 0 (the anchors' method); median of RUNS runs.
 # Prints a Markdown table and draws results/slowcalls.png (gnuplot).
-# Env: RUNS (3), DUR (10s), FRONT (20), BACK (64), CONNS ("200 1000 5000"), MODES, PORT (18090)
+# Runs the framework's defaults (what a user runs): only the port, the address and the log level
+# are set. TUNED=1 runs the old hand-tuned variant instead (one event loop, FRONT front threads
+# all pre-started, queues of 20,000) — label its figures as tuned.
+# Env: RUNS (3), DUR (10s), CONNS ("200 1000 5000"), MODES, PORT (18090), TUNED (0),
+#      FRONT (200 default, 20 tuned) and BACK (64): the pool sizes the ideal is computed from.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-deps.sh
@@ -10,7 +14,14 @@ command -v wrk >/dev/null && command -v gnuplot >/dev/null || {
   sudo=(); [ "$(id -u)" != 0 ] && sudo=(sudo)
   "${sudo[@]}" apt-get install -y -qq wrk gnuplot-nox >/dev/null
 }
-RUNS="${RUNS:-3}"; DUR="${DUR:-10s}"; FRONT="${FRONT:-20}"; BACK="${BACK:-64}"; PORT="${PORT:-18090}"
+RUNS="${RUNS:-3}"; DUR="${DUR:-10s}"; TUNED="${TUNED:-0}"; BACK="${BACK:-64}"; PORT="${PORT:-18090}"
+if [ "$TUNED" = 1 ]; then FRONT="${FRONT:-20}"; else FRONT="${FRONT:-200}"; fi
+settings=(SERVER_PORT=$PORT SERVER_HOST=127.0.0.1 LOG_LEVEL=warning)
+if [ "$TUNED" = 1 ]; then
+  settings+=(SERVER_BACKLOG=8192 SERVER_EVENT_LOOPS=1 FRONT_MAX_THREADS=$FRONT FRONT_MIN_SPARE_THREADS=$FRONT
+             FRONT_ACCEPT_QUEUE=20000 BACK_CORE_THREADS=$BACK BACK_MAX_THREADS=$BACK BACK_QUEUE=20000 ASYNC_TIMEOUT=60s)
+  echo "TUNED variant: ${settings[*]}" >&2
+fi
 CONNS="${CONNS:-200 1000 5000}"; MODES="${MODES:-sync callable deferred async run}"
 OUT="${OUT:-results}"; mkdir -p "$OUT"
 ulimit -n "$(ulimit -Hn)"
@@ -20,10 +31,7 @@ cells="$OUT/slowcalls.tsv"; : > "$cells"
 for mode in $MODES; do
   for c in $CONNS; do
     for r in $(seq 1 "$RUNS"); do
-      SERVER_PORT=$PORT SERVER_HOST=127.0.0.1 SERVER_BACKLOG=8192 SERVER_EVENT_LOOPS=1 \
-      FRONT_MAX_THREADS=$FRONT FRONT_MIN_SPARE_THREADS=$FRONT FRONT_ACCEPT_QUEUE=20000 \
-      BACK_CORE_THREADS=$BACK BACK_MAX_THREADS=$BACK BACK_QUEUE=20000 ASYNC_TIMEOUT=60s LOG_LEVEL=warning \
-        taskset -c 1 .build/release/slowcalls > "$OUT/slowcalls-server.log" 2>&1 &
+      env "${settings[@]}" taskset -c 1 .build/release/slowcalls > "$OUT/slowcalls-server.log" 2>&1 &
       pid=$!
       for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/slow/sync?ms=0" && break; sleep 0.1; done
       url="http://127.0.0.1:$PORT/slow/$mode?ms=100"

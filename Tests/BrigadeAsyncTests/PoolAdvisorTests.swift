@@ -23,25 +23,41 @@ import Testing
 
     /// Two snapshots `seconds` apart: `completed` tasks of `service` each (and `rejected`
     /// refusals) between them, none of them waiting.
+    /// An adaptive pool's part of a window: its sizing, the threads blocked at each end, and
+    /// those added for blocked ones by each end.
+    struct Adaptive {
+        var sizing: PoolSizing
+        var blocked: (Int, Int) = (0, 0)
+        var added: (UInt64, UInt64) = (0, 0)
+    }
+
     static func window(
         _ name: String, kind: PoolKind, maxSize: Int, completed: UInt64, service: Duration, rejected: UInt64 = 0,
-        seconds: UInt64 = 60
+        seconds: UInt64 = 60, wait: Duration = .zero, adaptive: Adaptive? = nil
     ) -> [PoolSnapshot] {
-        func snapshot(at time: UInt64, completed: UInt64, rejected: UInt64, service: LatencyHistogram, waits: LatencyHistogram) -> PoolSnapshot {
+        func snapshot(
+            at time: UInt64, completed: UInt64, rejected: UInt64, service: LatencyHistogram, waits: LatencyHistogram,
+            blocked: Int, added: UInt64
+        ) -> PoolSnapshot {
             PoolSnapshot(
                 name: name, kind: kind, takenAtNanoseconds: time, size: 1, active: 0, queued: 0, coreSize: 0,
                 maxSize: maxSize, queueCapacity: kind == .database ? nil : 100, completed: completed, rejected: rejected,
-                queueWait: waits, service: service)
+                queueWait: waits, service: service, sizing: adaptive?.sizing ?? (kind == .database ? nil : .eager),
+                blocked: blocked, addedForBlocked: added)
         }
         var services = LatencyHistogram()
         var waits = LatencyHistogram()
         for _ in 0..<completed {
             services.record(nanoseconds: service.clampedNanoseconds)
-            waits.record(nanoseconds: 0)
+            waits.record(nanoseconds: wait.clampedNanoseconds)
         }
         return [
-            snapshot(at: start, completed: 0, rejected: 0, service: LatencyHistogram(), waits: LatencyHistogram()),
-            snapshot(at: start + seconds * second, completed: completed, rejected: rejected, service: services, waits: waits),
+            snapshot(
+                at: start, completed: 0, rejected: 0, service: LatencyHistogram(), waits: LatencyHistogram(),
+                blocked: adaptive?.blocked.0 ?? 0, added: adaptive?.added.0 ?? 0),
+            snapshot(
+                at: start + seconds * second, completed: completed, rejected: rejected, service: services, waits: waits,
+                blocked: adaptive?.blocked.1 ?? 0, added: adaptive?.added.1 ?? 0),
         ]
     }
 
@@ -105,6 +121,45 @@ import Testing
     @Test func refusalsAreReportedWhateverTheSampleSize() throws {
         let report = Self.report([Self.window("back", kind: .back, maxSize: 2, completed: 3, service: .milliseconds(5), rejected: 4)])
         #expect(report.warnings.contains { $0.hasPrefix("back pool: 4 requests were refused with 503") }, "\(report.warnings)")
+    }
+
+    // MARK: adaptive pools
+
+    @Test func anAdaptivePoolWhoseWorkWaitsForTheCPUsIsNotAdvisedToGrow() throws {
+        // 10,000 requests/s of 0.2 ms on two CPUs, waiting 5 ms for one: Little's law counts 52
+        // in the pool, but more threads would only share the same two CPUs.
+        let report = Self.report([Self.window(
+            "front", kind: .front, maxSize: 200, completed: 600_000, service: .microseconds(200), wait: .milliseconds(5),
+            adaptive: .init(sizing: .adaptive(parallelism: 2)))])
+        let front = try #require(report.pools.first)
+        #expect(front.verdict == .wellSized)
+        #expect(front.recommendedSize == nil)
+        #expect(front.adaptive?.parallelism == 2)
+        #expect(front.adaptive?.parallelismKey == "front.parallelism")
+        #expect(front.advice.hasPrefix("adaptive: up to 2 threads run at once (front.parallelism)"), "\(front.advice)")
+        #expect(front.advice.hasSuffix("the CPUs are the limit, not the threads: work waits for one of 2 running threads; more threads would share the same CPUs"), "\(front.advice)")
+        #expect(!report.warnings.contains { $0.contains("raise front.max-threads") }, "\(report.warnings)")
+    }
+
+    @Test func anAdaptivePoolReportsTheThreadsItAddedForBlockedOnes() throws {
+        let report = Self.report([Self.window(
+            "front", kind: .front, maxSize: 200, completed: 6000, service: .milliseconds(20),
+            adaptive: .init(sizing: .adaptive(parallelism: 2), blocked: (3, 5), added: (10, 25)))])
+        let front = try #require(report.pools.first)
+        #expect(front.adaptive?.meanBlocked == 4)
+        #expect(front.adaptive?.blockedNow == 5)
+        #expect(front.adaptive?.addedForBlocked == 15)
+        #expect(front.advice.contains("4.0 threads blocked on average, 15 added for blocked work in 60.0 s"), "\(front.advice)")
+        #expect(front.advice.hasSuffix("sizes itself: nothing to change"), "\(front.advice)")
+    }
+
+    @Test func anAdaptivePoolThatRefusedWorkIsTooSmall() throws {
+        let report = Self.report([Self.window(
+            "reports", kind: .back, maxSize: 8, completed: 500, service: .milliseconds(20), rejected: 7,
+            adaptive: .init(sizing: .adaptive(parallelism: 2)))])
+        let pool = try #require(report.pools.first)
+        #expect(pool.verdict == .tooSmall)
+        #expect(pool.advice.hasSuffix("its queue overflowed (7 refused): raise executors.reports.queue"), "\(pool.advice)")
     }
 
     @Test func aWindowWithoutWorkSaysSo() throws {

@@ -46,6 +46,7 @@ import Testing
             routes.get("/wait") { _ async throws -> String in
                 tiers.record(ThreadTier.current)
                 _ = await gate.waitAsync()
+                tiers.record(ThreadTier.current)
                 return "waited"
             }
             routes.get("/ping") { _ in "pong" }
@@ -59,7 +60,8 @@ import Testing
             gate.open()
             #expect(try await waiting.text == "waited")
         }
-        #expect(tiers.all.allSatisfy { $0 != .front && $0 != .eventLoop })
+        // It started and resumed on the front pool (its task executor), never on an event loop.
+        #expect(tiers.all == [.front, .front])
     }
 
     @Test func aFullBackExecutorAnswers503AtOnce() async throws {

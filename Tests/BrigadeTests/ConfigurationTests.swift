@@ -12,7 +12,9 @@ import Testing
         let configuration = try await Configuration.load(arguments: program, environment: [:])
         #expect(configuration.front.maxThreads == 200)
         #expect(configuration.front.minSpareThreads == 10)
-        #expect(configuration.front.acceptQueue == 100)
+        #expect(configuration.front.acceptQueue == 8192)
+        #expect(configuration.front.sizing == .adaptive(parallelism: CPUSet.available))
+        #expect(configuration.back.sizing == .eager)
         #expect(configuration.front.keepAlive == .seconds(60))
         #expect(configuration.server.port == 8080)
         #expect(configuration.server.host == "0.0.0.0")
@@ -20,8 +22,25 @@ import Testing
         #expect(configuration.server.maxBodySize == 2 * 1024 * 1024)
         #expect(configuration.server.idleTimeout == .seconds(20))
         #expect(configuration.server.maxConnections == 8192)
-        #expect(configuration.server.eventLoops == System.coreCount)
+        #expect(configuration.server.eventLoops == CPUSet.available)
         #expect(configuration.logLevel == .info)
+    }
+
+    @Test func poolSizingKeys() async throws {
+        let set = try await Configuration.load(
+            arguments: program,
+            environment: ["FRONT_SIZING": "eager", "BACK_SIZING": "adaptive", "BACK_PARALLELISM": "3", "EXECUTORS_REPORTS_PARALLELISM": "2"])
+        #expect(set.front.sizing == .eager)
+        #expect(set.back.sizing == .adaptive(parallelism: 3))
+        #expect(set.executors["reports"]?.sizing == .adaptive(parallelism: 2))
+        let parallelismAlone = try await Configuration.load(arguments: program + ["--front-parallelism", "4"], environment: [:])
+        #expect(parallelismAlone.front.sizing == .adaptive(parallelism: 4))
+        await #expect(throws: ConfigurationError.self) {
+            try await Configuration.load(arguments: program, environment: ["FRONT_SIZING": "elastic"])
+        }
+        await #expect(throws: ConfigurationError.self) {
+            try await Configuration.load(arguments: program, environment: ["FRONT_PARALLELISM": "0"])
+        }
     }
 
     @Test func environmentVariablesAreRead() async throws {
@@ -161,7 +180,8 @@ import Testing
         let configuration = try Configuration(reader: emptyConfigReader)
         #expect(configuration.front.maxThreads == 200)
         #expect(configuration.front.minSpareThreads == 10)
-        #expect(configuration.front.acceptQueue == 100)
+        #expect(configuration.front.acceptQueue == 8192)
+        #expect(configuration.front.sizing == .adaptive(parallelism: CPUSet.available))
         #expect(configuration.server.port == 8080)
         #expect(configuration.server.maxHeaderSize == 8192)
     }

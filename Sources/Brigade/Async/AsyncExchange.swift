@@ -44,6 +44,9 @@ final class AsyncExchange: PendingExchange {
     /// The back executors a source runs its work on.
     var executors: BackExecutors { services.executors }
 
+    /// The front pool, as the executor `async` handlers' tasks prefer.
+    var frontPool: ThreadPool { services.front }
+
     /// Runs a closure on a front thread of the request's server (holding the server's
     /// services, not this exchange: a source may keep it after the request ended).
     var frontResumer: @Sendable (@escaping @Sendable () -> Void) -> Void {
@@ -86,8 +89,11 @@ final class AsyncExchange: PendingExchange {
 
     /// Offers the source's result. Thread-safe; the first event wins.
     /// - Returns: `true` if this outcome will be rendered (or became the timeout's result).
+    /// - Parameter renderHere: The caller is a front thread that may render the response at
+    ///   once (an `async` handler's task, which runs on the front pool), without another hop
+    ///   through the front queue.
     @discardableResult
-    func receive(_ outcome: AsyncOutcome) -> Bool {
+    func receive(_ outcome: AsyncOutcome, renderHere: Bool = false) -> Bool {
         // Work that failed once the request's deadline passed (a database call cancelled at
         // the deadline, say) failed because of the timeout, even if it beat the timer here.
         let outcome: AsyncOutcome =
@@ -99,7 +105,7 @@ final class AsyncExchange: PendingExchange {
         let action = locked.withLock { $0.machine.receive(outcome) }
         switch action {
         case .render, .keptForTimeout, .held:
-            perform(action)
+            perform(action, renderHere: renderHere && ThreadTier.current == .front)
             return true
         default:
             return false
@@ -124,7 +130,9 @@ final class AsyncExchange: PendingExchange {
     }
 
     /// Carries out what the machine decided; never under the lock.
-    private func perform(_ action: StateMachine.Action) {
+    /// - Parameter renderHere: Render on the calling front thread rather than through the
+    ///   front queue.
+    private func perform(_ action: StateMachine.Action, renderHere: Bool = false) {
         switch action {
         case .none, .keptForTimeout, .held, .reject:
             break
@@ -132,10 +140,11 @@ final class AsyncExchange: PendingExchange {
             WorkContext.$current.withValue(context) { source.start(self) }
         case .render(let outcome):
             guard let exchange = takeExchange() else { return }
-            services.resumeOnFront { [self] in
+            let render: @Sendable () -> Void = { [self] in
                 exchange.stopwatch.lap(.frontQueue)
                 finish(exchange, outcome)
             }
+            if renderHere { render() } else { services.resumeOnFront(render) }
         case .expire(let expiry):
             if expiry == .timeout { services.pending.recordTimeout() }
             disarm()

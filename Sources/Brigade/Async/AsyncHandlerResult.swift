@@ -1,7 +1,9 @@
 import BrigadeExecutors
 
-/// The result of an `async throws` handler: it runs as a Swift task, holding no front thread,
-/// and resumes on a front thread for rendering.
+/// The result of an `async throws` handler: it runs as a Swift task that prefers the front
+/// pool as its executor (SE-0417) — its synchronous stretches run on front threads, under the
+/// front pool's policy, an `await` holds no thread, and the response is rendered on the front
+/// thread that runs the task's last stretch, without another hop.
 struct AsyncHandlerResult: HandlerResult, AsyncResultSource {
     let request: Request
     let operation: @Sendable (Request) async throws -> any ResponseGenerator
@@ -22,12 +24,12 @@ struct AsyncHandlerResult: HandlerResult, AsyncResultSource {
         let context = exchange.context
         var request = self.request
         request.context = context
-        let started = Task {
+        let started = Task(executorPreference: exchange.frontPool) {
             await WorkContext.$current.withValue(context) {
                 do {
-                    exchange.receive(.value(try await operation(request)))
+                    exchange.receive(.value(try await operation(request)), renderHere: true)
                 } catch {
-                    exchange.receive(.error(error))
+                    exchange.receive(.error(error), renderHere: true)
                 }
             }
         }

@@ -57,7 +57,8 @@ extension Configuration {
                 maxThreads: try keys.int("\(prefix).max-threads") ?? 8,
                 queueCapacity: try keys.int("\(prefix).queue") ?? 100,
                 keepAlive: try keys.duration("\(prefix).keep-alive") ?? back.keepAlive,
-                rejectionPolicy: try keys.rejectionPolicy("\(prefix).rejection-policy") ?? .abort)
+                rejectionPolicy: try keys.rejectionPolicy("\(prefix).rejection-policy") ?? .abort,
+                sizing: try keys.poolSizing(prefix, default: .eager))
         }
         let defaults = HTTPServer.Configuration()
         let front = FrontPool()
@@ -80,13 +81,15 @@ extension Configuration {
                 minSpareThreads: try keys.int("front.min-spare-threads") ?? front.minSpareThreads,
                 acceptQueue: try keys.int("front.accept-queue") ?? front.acceptQueue,
                 keepAlive: try keys.duration("front.keep-alive") ?? front.keepAlive,
-                batchScheduling: try keys.bool("front.batch-scheduling") ?? front.batchScheduling),
+                batchScheduling: try keys.bool("front.batch-scheduling") ?? front.batchScheduling,
+                sizing: try keys.poolSizing("front", default: front.sizing)),
             back: BackPool(
                 coreThreads: try keys.int("back.core-threads") ?? back.coreThreads,
                 maxThreads: try keys.int("back.max-threads") ?? back.maxThreads,
                 queueCapacity: try keys.int("back.queue") ?? back.queueCapacity,
                 keepAlive: try keys.duration("back.keep-alive") ?? back.keepAlive,
-                rejectionPolicy: try keys.rejectionPolicy("back.rejection-policy") ?? back.rejectionPolicy),
+                rejectionPolicy: try keys.rejectionPolicy("back.rejection-policy") ?? back.rejectionPolicy,
+                sizing: try keys.poolSizing("back", default: back.sizing)),
             executors: executors,
             asyncTimeout: try keys.duration("async.timeout") ?? .seconds(30),
             shutdownGrace: try keys.duration("server.shutdown-grace") ?? .seconds(30),
@@ -109,7 +112,7 @@ extension Configuration {
 /// configuration reader cannot list keys: `EXECUTORS_REPORTS_MAX_THREADS` and
 /// `--executors-reports-max-threads` both declare `reports`.
 enum ExecutorNames {
-    static let suffixes = ["core-threads", "max-threads", "queue", "keep-alive", "rejection-policy"]
+    static let suffixes = ["core-threads", "max-threads", "queue", "keep-alive", "rejection-policy", "sizing", "parallelism"]
 
     static func discover(arguments: [String], environment: [String: String]) -> Set<String> {
         var names: Set<String> = []

@@ -68,16 +68,29 @@ public struct Configuration: Sendable {
         public var maxThreads: Int
         /// `front.min-spare-threads`: threads started at once and kept. Default 10.
         public var minSpareThreads: Int
-        /// `front.accept-queue`: requests that may wait for a front thread; beyond, 503. Default 100.
+        /// `front.accept-queue`: requests that may wait for a front thread; beyond, 503. Default
+        /// 8192, as many as `server.max-connections`: every open connection may have a request
+        /// waiting (Tomcat's NIO connector holds as many in its poller), so a burst the server
+        /// can carry is queued, not refused.
         public var acceptQueue: Int
         /// `front.keep-alive`: idle time before a thread above the spare ones exits. Default 60 s.
         public var keepAlive: Duration
         /// `front.batch-scheduling`: run front threads under Linux's `SCHED_BATCH` (see
         /// ``ThreadPool/Configuration/batchScheduling``). Default `true`.
         public var batchScheduling: Bool
+        /// `front.sizing` and `front.parallelism`: how many front threads work at once. Default
+        /// ``PoolSizing/adaptive``: one runnable thread per CPU this process may use, more —
+        /// up to `front.max-threads` — only while threads are blocked (a handler that sleeps,
+        /// waits on a lock or does I/O) and work waits. `eager` gives every request a thread
+        /// at once, up to the maximum (Tomcat's way).
+        public var sizing: PoolSizing
 
         /// Creates the front pool's settings; see each property for its default.
-        public init(maxThreads: Int = 200, minSpareThreads: Int = 10, acceptQueue: Int = 100, keepAlive: Duration = .seconds(60), batchScheduling: Bool = true) {
+        public init(
+            maxThreads: Int = 200, minSpareThreads: Int = 10, acceptQueue: Int = 8192, keepAlive: Duration = .seconds(60),
+            batchScheduling: Bool = true, sizing: PoolSizing = .adaptive
+        ) {
+            self.sizing = sizing
             self.batchScheduling = batchScheduling
             self.maxThreads = maxThreads
             self.minSpareThreads = minSpareThreads
@@ -88,7 +101,8 @@ public struct Configuration: Sendable {
         var poolConfiguration: ThreadPool.Configuration {
             ThreadPool.Configuration(
                 name: "front", tier: .front, coreThreads: min(minSpareThreads, maxThreads), maxThreads: maxThreads,
-                queueCapacity: acceptQueue, keepAlive: keepAlive, rejectionPolicy: .abort, batchScheduling: batchScheduling)
+                queueCapacity: acceptQueue, keepAlive: keepAlive, rejectionPolicy: .abort, batchScheduling: batchScheduling,
+                sizing: sizing)
         }
     }
 
@@ -105,9 +119,16 @@ public struct Configuration: Sendable {
         public var keepAlive: Duration
         /// `rejection-policy`: `abort` (503) or `caller-runs`. Default `abort`.
         public var rejectionPolicy: RejectionPolicy
+        /// `sizing` and `parallelism`: ``PoolSizing/eager`` (the default: back work blocks, so
+        /// every task gets a thread) or ``PoolSizing/adaptive`` for an executor of CPU-bound work.
+        public var sizing: PoolSizing
 
         /// Creates a back executor's settings; see each property for its default.
-        public init(coreThreads: Int = 16, maxThreads: Int = 64, queueCapacity: Int = 1000, keepAlive: Duration = .seconds(60), rejectionPolicy: RejectionPolicy = .abort) {
+        public init(
+            coreThreads: Int = 16, maxThreads: Int = 64, queueCapacity: Int = 1000, keepAlive: Duration = .seconds(60),
+            rejectionPolicy: RejectionPolicy = .abort, sizing: PoolSizing = .eager
+        ) {
+            self.sizing = sizing
             self.coreThreads = coreThreads
             self.maxThreads = maxThreads
             self.queueCapacity = queueCapacity
@@ -118,7 +139,7 @@ public struct Configuration: Sendable {
         func poolConfiguration(name: String, tier: ThreadTier) -> ThreadPool.Configuration {
             ThreadPool.Configuration(
                 name: name, tier: tier, coreThreads: min(coreThreads, maxThreads), maxThreads: maxThreads,
-                queueCapacity: queueCapacity, keepAlive: keepAlive, rejectionPolicy: rejectionPolicy)
+                queueCapacity: queueCapacity, keepAlive: keepAlive, rejectionPolicy: rejectionPolicy, sizing: sizing)
         }
     }
 

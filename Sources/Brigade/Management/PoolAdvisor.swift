@@ -32,16 +32,27 @@ struct PoolAdvisor {
             let last = window.last ?? pool.snapshot()
             let measured = measure(window, history: history)
             let littles = measured.flatMap { recommend($0, kind: pool.kind) }
-            let verdict = Self.verdict(measured, recommended: littles, maxSize: last.maxSize)
-            let recommended = verdict == .notEnoughLoad ? nil : littles
+            let adaptive = Self.adaptiveReport(pool, window: window, last: last)
+            let verdict = adaptive == nil
+                ? Self.verdict(measured, recommended: littles, maxSize: last.maxSize)
+                : Self.adaptiveVerdict(measured, recommended: littles)
+            let recommended: Int? = switch verdict {
+            case .notEnoughLoad: nil
+            // An adaptive pool sizes itself: a size is advised only when it needs a larger cap.
+            case _ where adaptive != nil: littles.flatMap { verdict == .tooSmall && $0 > last.maxSize ? $0 : nil }
+            default: littles
+            }
+            let advice = adaptive.map { self.adaptiveAdvice(pool, $0, last: last, window: measured, recommended: littles, verdict: verdict) }
+                ?? self.advice(pool, last: last, window: measured, recommended: littles, verdict: verdict)
             reports.append(PoolReport(
                 name: pool.name, kind: pool.kind, sizeKey: Self.sizeKey(pool), size: last.size, active: last.active,
                 queued: last.queued, coreSize: last.coreSize, maxSize: last.maxSize, queueCapacity: last.queueCapacity,
                 completed: last.completed, rejected: last.rejected, window: measured, recommendedSize: recommended,
-                advice: advice(pool, last: last, window: measured, recommended: littles, verdict: verdict), verdict: verdict,
+                advice: advice, verdict: verdict,
                 running: pool.runningTasks().prefix(5).map {
                     RunningReport(label: $0.label, thread: $0.thread, runningMs: RequestStatistics.milliseconds($0.runningFor))
                 },
+                adaptive: adaptive,
                 history: includeHistory ? Self.history(history, now: now) : nil))
         }
         let routes = routeReports(view)
@@ -129,6 +140,56 @@ struct PoolAdvisor {
         return "\(law) → \(recommended) with \(Int(settings.headroom * 100)) % headroom: \(conclusion)"
     }
 
+    // MARK: adaptive pools
+
+    /// What an adaptive pool did in the window; `nil` for other pools.
+    static func adaptiveReport(_ pool: any ManagedPool, window: [PoolSnapshot], last: PoolSnapshot) -> AdaptiveReport? {
+        guard case .adaptive(let parallelism)? = last.sizing else { return nil }
+        let first = window.first
+        return AdaptiveReport(
+            parallelism: parallelism, parallelismKey: settingKey(pool, "parallelism"), blockedNow: last.blocked,
+            meanBlocked: window.count < 2 ? nil : round(Double(window.map(\.blocked).reduce(0, +)) / Double(window.count)),
+            addedForBlocked: first.map { last.addedForBlocked &- $0.addedForBlocked })
+    }
+
+    /// An adaptive pool is too small only when work was refused, or when blocked threads filled
+    /// it to its maximum while work waited; work that waits for a CPU is its design, not a fault.
+    static func adaptiveVerdict(_ window: WindowReport?, recommended: Int?) -> SizingVerdict {
+        guard let window else { return .measuring }
+        guard recommended != nil else { return .noWork }
+        if window.rejected > 0 || window.saturatedFraction > 0.1 { return .tooSmall }
+        return .wellSized
+    }
+
+    private func adaptiveAdvice(
+        _ pool: any ManagedPool, _ adaptive: AdaptiveReport, last: PoolSnapshot, window: WindowReport?, recommended: Int?,
+        verdict: SizingVerdict
+    ) -> String {
+        let sizing = "adaptive: up to \(adaptive.parallelism) threads run at once (\(adaptive.parallelismKey)), more only "
+            + "while others are blocked, at most \(last.maxSize) (\(Self.sizeKey(pool)))"
+        guard let window else { return "\(sizing); measuring: advice after two samples" }
+        guard recommended != nil else { return "\(sizing); no work in the last \(Self.format(window.seconds)) s" }
+        let blocked = "\(Self.format(adaptive.meanBlocked ?? 0)) threads blocked on average, "
+            + "\(adaptive.addedForBlocked ?? 0) added for blocked work in \(Self.format(window.seconds)) s"
+        let timing = "S \(Self.format(window.serviceTimeMs)) ms, queue wait mean \(Self.format(window.meanQueueWaitMs)) ms "
+            + "(p99 \(Self.format(window.queueWaitMs.p99)) ms)"
+        let conclusion: String
+        switch verdict {
+        case .tooSmall where window.rejected > 0 && last.size < last.maxSize:
+            conclusion = "too small: its queue overflowed (\(window.rejected) refused): raise \(Self.settingKey(pool, "queue"))"
+        case .tooSmall:
+            conclusion = "too small: blocked threads filled all \(last.maxSize) while work waited: return a Callable or "
+                + "DeferredResult from the routes that block (see routes)"
+                + (recommended.flatMap { $0 > last.maxSize ? ", or raise \(Self.sizeKey(pool)) from \(last.maxSize) to \($0)" : nil } ?? "")
+        case _ where window.meanQueueWaitMs > window.serviceTimeMs && (adaptive.meanBlocked ?? 0) < 0.5:
+            conclusion = "the CPUs are the limit, not the threads: work waits for one of \(adaptive.parallelism) running "
+                + "threads; more threads would share the same CPUs"
+        default:
+            conclusion = "sizes itself: nothing to change"
+        }
+        return "\(sizing); \(blocked); \(timing): \(conclusion)"
+    }
+
     // MARK: warnings
 
     private func warnings(_ pools: [PoolReport], routes: [RouteReport], blocking: [RequestStatistics.BlockingRoute], view: PoolMonitor.View) -> [String] {
@@ -159,7 +220,8 @@ struct PoolAdvisor {
                 let what = pool.kind == .database ? "acquisitions timed out" : "requests were refused with 503"
                 let fix = pool.recommendedSize.map { "raise \(pool.sizeKey) to \($0)" } ?? "raise \(pool.sizeKey)"
                 warnings.append("\(pool.name) pool: \(window.rejected) \(what) in \(windowText): \(fix)")
-            } else if let recommended = pool.recommendedSize, recommended > pool.maxSize, window.saturatedFraction > 0.1 {
+            } else if let recommended = pool.recommendedSize, recommended > pool.maxSize, window.saturatedFraction > 0.1,
+                      pool.adaptive == nil || pool.verdict == .tooSmall {
                 warnings.append(
                     "\(pool.name) pool saturated \(Self.percent(window.saturatedFraction)) of \(windowText): raise \(pool.sizeKey) from \(pool.maxSize) to \(recommended)")
             }
@@ -197,11 +259,16 @@ struct PoolAdvisor {
     // MARK: helpers
 
     static func sizeKey(_ pool: any ManagedPool) -> String {
-        switch (pool.kind, pool.name) {
-        case (.front, _): "front.max-threads"
-        case (.database, _): "database.max-size"
-        case (.back, "back"): "back.max-threads"
-        case (.back, let name): "executors.\(name).max-threads"
+        pool.kind == .database ? "database.max-size" : settingKey(pool, "max-threads")
+    }
+
+    /// The key of a thread pool's setting: `front.parallelism`, `executors.reports.queue`.
+    static func settingKey(_ pool: any ManagedPool, _ setting: String) -> String {
+        switch (pool.kind, pool.name, setting) {
+        case (.front, _, "queue"): "front.accept-queue"
+        case (.front, _, _): "front.\(setting)"
+        case (_, "back", _): "back.\(setting)"
+        default: "executors.\(pool.name).\(setting)"
         }
     }
 

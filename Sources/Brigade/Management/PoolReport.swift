@@ -41,8 +41,25 @@ struct PoolReport: Encodable, Sendable {
     var verdict: SizingVerdict
     /// The longest-running tasks now.
     var running: [RunningReport]
+    /// How an adaptive pool sized itself; `nil` for eager pools and connection pools.
+    var adaptive: AdaptiveReport?
     /// The history, when asked for (`?history=1`).
     var history: HistoryReport?
+}
+
+/// What an adaptive pool (``PoolSizing/adaptive(parallelism:)``) did: how many threads it
+/// lets run at once, how many it found blocked, how many it added for them.
+struct AdaptiveReport: Encodable, Sendable {
+    /// Threads that may run at once (unblocked).
+    var parallelism: Int
+    /// The key that sets it (`front.parallelism`).
+    var parallelismKey: String
+    /// Threads blocked now.
+    var blockedNow: Int
+    /// Threads blocked on average over the window's samples.
+    var meanBlocked: Double?
+    /// Threads woken or started in the window because blocked ones left a slot free.
+    var addedForBlocked: UInt64?
 }
 
 /// What the advice concludes about a pool's size.

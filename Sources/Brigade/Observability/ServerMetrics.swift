@@ -10,7 +10,8 @@ import Synchronization
 /// `brigade_pool_queued`, `brigade_pool_max_size` (gauges), `brigade_pool_completed_total`,
 /// `brigade_pool_rejected_total` (counters), `brigade_pool_queue_wait_seconds` and
 /// `brigade_pool_service_seconds` (histograms; for the database pool, acquisition wait and
-/// hold time). Per route template, method and status: `brigade_http_requests_total` and
+/// hold time); for adaptive thread pools also `brigade_pool_blocked` (threads found blocked) and
+/// `brigade_pool_added_for_blocked_total` (threads woken or started in their place). Per route template, method and status: `brigade_http_requests_total` and
 /// `brigade_http_request_duration_seconds`. Also `brigade_async_requests_pending`,
 /// `brigade_async_requests_completed_total`, `brigade_async_requests_timed_out_total` and
 /// `brigade_http_connections_open`.
@@ -30,8 +31,11 @@ final class ServerMetrics: Sendable {
         let maxSize: CoreMetrics.Gauge
         let completed: CoreMetrics.Counter
         let rejected: CoreMetrics.Counter
+        let blocked: CoreMetrics.Gauge?
+        let addedForBlocked: CoreMetrics.Counter?
         var lastCompleted: UInt64 = 0
         var lastRejected: UInt64 = 0
+        var lastAddedForBlocked: UInt64 = 0
     }
 
     private struct State {
@@ -77,14 +81,16 @@ final class ServerMetrics: Sendable {
     /// Records the pools' state.
     func update(_ snapshots: [PoolSnapshot]) {
         for snapshot in snapshots {
-            let (series, completed, rejected) = state.withLock { state -> (PoolSeries, UInt64, UInt64) in
-                var series = state.pools[snapshot.name] ?? makeSeries(snapshot.name)
+            let (series, completed, rejected, added) = state.withLock { state -> (PoolSeries, UInt64, UInt64, UInt64) in
+                var series = state.pools[snapshot.name] ?? makeSeries(snapshot)
                 let completed = snapshot.completed &- series.lastCompleted
                 let rejected = snapshot.rejected &- series.lastRejected
+                let added = snapshot.addedForBlocked &- series.lastAddedForBlocked
                 series.lastCompleted = snapshot.completed
                 series.lastRejected = snapshot.rejected
+                series.lastAddedForBlocked = snapshot.addedForBlocked
                 state.pools[snapshot.name] = series
-                return (series, completed, rejected)
+                return (series, completed, rejected, added)
             }
             series.size.record(snapshot.size)
             series.active.record(snapshot.active)
@@ -92,6 +98,8 @@ final class ServerMetrics: Sendable {
             series.maxSize.record(snapshot.maxSize)
             if completed > 0 { series.completed.increment(by: Int64(clamping: completed)) }
             if rejected > 0 { series.rejected.increment(by: Int64(clamping: rejected)) }
+            series.blocked?.record(snapshot.blocked)
+            if added > 0 { series.addedForBlocked?.increment(by: Int64(clamping: added)) }
         }
         refreshServer()
     }
@@ -120,14 +128,19 @@ final class ServerMetrics: Sendable {
         registry.emitToString()
     }
 
-    private func makeSeries(_ pool: String) -> PoolSeries {
-        let dimensions = [("pool", pool)]
+    private func makeSeries(_ snapshot: PoolSnapshot) -> PoolSeries {
+        let dimensions = [("pool", snapshot.name)]
+        var adaptive = false
+        if case .adaptive? = snapshot.sizing { adaptive = true }
         return PoolSeries(
             size: CoreMetrics.Gauge(label: "brigade_pool_size", dimensions: dimensions, factory: factory),
             active: CoreMetrics.Gauge(label: "brigade_pool_active", dimensions: dimensions, factory: factory),
             queued: CoreMetrics.Gauge(label: "brigade_pool_queued", dimensions: dimensions, factory: factory),
             maxSize: CoreMetrics.Gauge(label: "brigade_pool_max_size", dimensions: dimensions, factory: factory),
             completed: CoreMetrics.Counter(label: "brigade_pool_completed_total", dimensions: dimensions, factory: factory),
-            rejected: CoreMetrics.Counter(label: "brigade_pool_rejected_total", dimensions: dimensions, factory: factory))
+            rejected: CoreMetrics.Counter(label: "brigade_pool_rejected_total", dimensions: dimensions, factory: factory),
+            blocked: adaptive ? CoreMetrics.Gauge(label: "brigade_pool_blocked", dimensions: dimensions, factory: factory) : nil,
+            addedForBlocked: adaptive
+                ? CoreMetrics.Counter(label: "brigade_pool_added_for_blocked_total", dimensions: dimensions, factory: factory) : nil)
     }
 }

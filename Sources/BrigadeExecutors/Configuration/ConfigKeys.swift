@@ -110,6 +110,34 @@ public struct ConfigKeys: Sendable {
         return policy
     }
 
+    /// A pool's sizing from `<prefix>.sizing` (`adaptive` or `eager`) and
+    /// `<prefix>.parallelism` (adaptive pools: runnable threads; default the CPUs this process
+    /// may use). A parallelism alone means adaptive.
+    /// - Parameters:
+    ///   - prefix: The pool's keys (`front`, `back`, `executors.reports`).
+    ///   - defaultSizing: The sizing when neither key is set.
+    /// - Throws: ``ConfigurationError`` for another word or a parallelism below 1.
+    public func poolSizing(_ prefix: String, default defaultSizing: PoolSizing) throws(ConfigurationError) -> PoolSizing {
+        let parallelism = try int("\(prefix).parallelism")
+        if let parallelism, parallelism < 1 {
+            throw ConfigurationError("\(prefix).parallelism must be at least 1, got \(parallelism)")
+        }
+        guard let text = string("\(prefix).sizing") else {
+            if let parallelism { return .adaptive(parallelism: parallelism) }
+            return defaultSizing
+        }
+        switch text.lowercased() {
+        case "adaptive":
+            if let parallelism { return .adaptive(parallelism: parallelism) }
+            if case .adaptive = defaultSizing { return defaultSizing }
+            return .adaptive
+        case "eager":
+            return .eager
+        default:
+            throw ConfigurationError("\(prefix).sizing must be adaptive or eager, got '\(text)'")
+        }
+    }
+
     /// A log level key.
     /// - Throws: ``ConfigurationError`` when set but not a level.
     public func logLevel(_ key: String) throws(ConfigurationError) -> Logger.Level? {

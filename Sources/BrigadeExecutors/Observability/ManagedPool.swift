@@ -41,13 +41,23 @@ public struct PoolSnapshot: Sendable, Hashable {
     public var queueWait: LatencyHistogram
     /// How long tasks ran (or connections were held).
     public var service: LatencyHistogram
+    /// How a thread pool decides how many threads work at once; `nil` for a connection pool.
+    public var sizing: PoolSizing?
+    /// Of the active threads, those an adaptive pool last found blocked.
+    public var blocked: Int
+    /// Threads an adaptive pool woke or started for blocked ones since it started.
+    public var addedForBlocked: UInt64
 
     /// Creates a snapshot; see each property.
     public init(
         name: String, kind: PoolKind, takenAtNanoseconds: UInt64, size: Int, active: Int, queued: Int,
         coreSize: Int, maxSize: Int, queueCapacity: Int?, completed: UInt64, rejected: UInt64,
-        queueWait: LatencyHistogram, service: LatencyHistogram
+        queueWait: LatencyHistogram, service: LatencyHistogram,
+        sizing: PoolSizing? = nil, blocked: Int = 0, addedForBlocked: UInt64 = 0
     ) {
+        self.sizing = sizing
+        self.blocked = blocked
+        self.addedForBlocked = addedForBlocked
         self.name = name
         self.kind = kind
         self.takenAtNanoseconds = takenAtNanoseconds

@@ -10,8 +10,9 @@ public enum RejectionPolicy: String, Sendable, Hashable, CaseIterable {
 extension ThreadPool {
     /// The sizes and policies of a ``ThreadPool``.
     ///
-    /// Unlike Java's `ThreadPoolExecutor`, the pool grows to ``maxThreads`` *before* it queues
-    /// anything, and the queue is always bounded.
+    /// Unlike Java's `ThreadPoolExecutor`, an ``PoolSizing/eager`` pool grows to ``maxThreads``
+    /// *before* it queues anything, an ``PoolSizing/adaptive(parallelism:)`` one only for
+    /// threads that are blocked; the queue is always bounded.
     public struct Configuration: Sendable, Hashable {
         /// The pool's name; threads are named `<name>-1`, `<name>-2`, …
         public var name: String
@@ -33,6 +34,11 @@ extension ThreadPool {
         /// over wake-up latency, which is what a server pool wants. Default `true`; no effect
         /// outside Linux.
         public var batchScheduling: Bool
+        /// How many threads work at once: ``PoolSizing/eager`` (every task gets a thread, up to
+        /// the maximum, before anything queues) or ``PoolSizing/adaptive(parallelism:)`` (about
+        /// one runnable thread per CPU, more only for threads that are blocked). Default
+        /// ``PoolSizing/eager``.
+        public var sizing: PoolSizing
 
         /// Creates a configuration; see each property for its meaning and default.
         public init(
@@ -43,8 +49,10 @@ extension ThreadPool {
             queueCapacity: Int = 100,
             keepAlive: Duration = .seconds(60),
             rejectionPolicy: RejectionPolicy = .abort,
-            batchScheduling: Bool = true
+            batchScheduling: Bool = true,
+            sizing: PoolSizing = .eager
         ) {
+            self.sizing = sizing
             self.batchScheduling = batchScheduling
             self.name = name
             self.tier = tier
@@ -65,6 +73,9 @@ extension ThreadPool {
             }
             if queueCapacity < 0 { throw ConfigurationError("\(name): queue capacity must not be negative, got \(queueCapacity)") }
             if keepAlive < .zero { throw ConfigurationError("\(name): keep-alive must not be negative, got \(keepAlive)") }
+            if case .adaptive(let parallelism) = sizing, parallelism < 1 {
+                throw ConfigurationError("\(name): parallelism must be at least 1, got \(parallelism)")
+            }
         }
     }
 }

@@ -9,7 +9,8 @@ extension ThreadPool: ManagedPool {
             name: name, kind: kind, takenAtNanoseconds: monotonicNanoseconds(), size: stats.poolSize,
             active: stats.active, queued: stats.queued, coreSize: stats.coreThreads, maxSize: stats.maxThreads,
             queueCapacity: stats.queueCapacity, completed: UInt64(stats.completed), rejected: UInt64(stats.rejected),
-            queueWait: stats.queueWait, service: stats.service)
+            queueWait: stats.queueWait, service: stats.service,
+            sizing: stats.sizing, blocked: stats.blocked, addedForBlocked: UInt64(stats.addedForBlocked))
     }
 
     /// The tasks running now, longest-running first, labelled with their work's

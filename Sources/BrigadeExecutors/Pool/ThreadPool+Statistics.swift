@@ -34,5 +34,13 @@ extension ThreadPool {
         public var queueWait: LatencyHistogram
         /// Every finished task's run time.
         public var service: LatencyHistogram
+        /// How the pool decides how many threads work at once.
+        public var sizing: PoolSizing = .eager
+        /// Of the ``active`` threads, those an adaptive pool found blocked (off the CPU, not
+        /// waiting for it) at its last look; always 0 for an eager pool.
+        public var blocked: Int = 0
+        /// Threads an adaptive pool woke or started because blocked threads left a runnable
+        /// slot free while work waited, since the pool started.
+        public var addedForBlocked: Int = 0
     }
 }

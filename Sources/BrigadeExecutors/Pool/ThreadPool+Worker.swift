@@ -13,9 +13,13 @@ extension ThreadPool {
     func startThread(_ worker: Worker, first: Job?) {
         let identity = ThreadIdentity(tier: tier, name: worker.activity.threadName, activity: worker.activity)
         let batch = batchScheduling
+        let measured = adaptive != nil
         Self.detachThread { [self] in
             ThreadIdentity.set(identity)
             if batch { ThreadIdentity.useBatchScheduling() }
+            if measured, let stat = SchedStat.openForCurrentThread() {
+                lock.withLock { worker.schedStat = stat }
+            }
             workerLoop(worker, first: first)
         }
     }
@@ -46,6 +50,11 @@ extension ThreadPool {
                 lock.lock()
                 core.completed += 1
                 core.active -= 1
+                worker.runningJob = 0
+                if worker.blocked {
+                    worker.blocked = false
+                    core.blocked -= 1
+                }
                 core.queueWait.record(nanoseconds: waited)
                 core.service.record(nanoseconds: elapsed)
             } else {
@@ -72,7 +81,7 @@ extension ThreadPool {
         var expired = false
         while true {
             if let handed = worker.handoff {
-                worker.handoff = nil  // whoever handed it unparked it and counted it active
+                worker.handoff = nil  // whoever handed it unparked it, counted it active, set runningJob
                 return handed
             }
             // A thread above the maximum leaves even with work queued: the threads that stay
@@ -80,9 +89,12 @@ extension ThreadPool {
             let leave = core.threads > core.configuration.maxThreads
                 || (expired && core.threads > core.configuration.coreThreads)
                 || (core.runState != .running && core.queue.isEmpty)
-            if worker.parked, leave || !core.queue.isEmpty { unparkLocked(worker) }
+            // An adaptive pool's thread takes queued work only while that keeps the runnable
+            // threads within the parallelism; a surplus thread parks.
+            let mayTake = adaptive?.takesNext(othersActive: core.active, blocked: core.blocked) ?? true
+            if worker.parked, leave || (mayTake && !core.queue.isEmpty) { unparkLocked(worker) }
             if leave { return nil }
-            if let next = core.queue.popFirst() {
+            if mayTake, let next = core.queue.popFirst() {
                 if next.isCancelled {
                     core.cancelled += 1
                     // Never call user code under the lock; the pool is re-read afterwards.
@@ -92,6 +104,7 @@ extension ThreadPool {
                     continue
                 }
                 core.active += 1
+                worker.runningJob = next.id
                 return next
             }
             expired = parkLocked(worker)
@@ -111,9 +124,16 @@ extension ThreadPool {
             // Decided on every wake-up, not once: resize() may change the core under a parked
             // thread, and a thread that became non-core must start counting its keep-alive.
             if core.threads > core.configuration.coreThreads {
-                let deadline = idleSince.addingSaturating(core.configuration.keepAlive.clampedNanoseconds)
-                if !worker.wake.wait(untilUptimeNanoseconds: deadline), monotonicNanoseconds() >= deadline {
-                    return true
+                let keepAlive = core.configuration.keepAlive.clampedNanoseconds
+                let deadline = idleSince.addingSaturating(keepAlive)
+                if !worker.wake.wait(untilUptimeNanoseconds: deadline) {
+                    let idle = monotonicNanoseconds() &- idleSince
+                    if AdaptiveSizing.retires(
+                        threads: core.threads, coreThreads: core.configuration.coreThreads,
+                        idleNanoseconds: idle, keepAliveNanoseconds: keepAlive)
+                    {
+                        return true
+                    }
                 }
             } else {
                 worker.wake.wait()

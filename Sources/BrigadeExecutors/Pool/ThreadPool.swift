@@ -56,6 +56,15 @@ public final class ThreadPool: @unchecked Sendable {
         /// Whether the thread is in `Core.idle`. Whoever takes it out clears this, so a thread
         /// woken for any reason can tell whether it may still be chosen.
         var parked = false
+        /// The id of the task the thread runs (or was handed); 0 between tasks.
+        var runningJob: UInt64 = 0
+        /// Whether the supervisor found the thread blocked in its current task (counted in
+        /// `Core.blocked`); cleared when the task ends. Adaptive pools only.
+        var blocked = false
+        /// The thread's scheduling counters, opened by the thread when it starts.
+        var schedStat: SchedStat?
+        /// The supervisor's last sample of the thread.
+        var lastSample: AdaptiveSizing.Sample?
 
         init(lock: PThreadLock, number: Int, threadName: String) {
             wake = PThreadLock.Condition(lock)
@@ -73,6 +82,10 @@ public final class ThreadPool: @unchecked Sendable {
         var idle: [Worker] = []
         var threads = 0
         var active = 0
+        /// Of the active tasks, those whose thread the supervisor found blocked.
+        var blocked = 0
+        /// Threads the supervisor woke or started because others were blocked.
+        var addedForBlocked = 0
         var largest = 0
         var completed = 0
         var rejected = 0
@@ -99,6 +112,8 @@ public final class ThreadPool: @unchecked Sendable {
     public let name: String
     /// Set when the pool was made with a metrics factory; fixed.
     let timers: PoolTimers?
+    /// The policy of an adaptive pool; `nil` for an eager one. Fixed.
+    let adaptive: AdaptiveSizing?
 
     /// Creates the pool and starts its core threads.
     /// - Parameters:
@@ -114,12 +129,18 @@ public final class ThreadPool: @unchecked Sendable {
         self.timers = metrics.map { PoolTimers(pool: configuration.name, factory: $0) }
         self.tier = configuration.tier
         self.batchScheduling = configuration.batchScheduling
+        if case .adaptive(let parallelism) = configuration.sizing {
+            self.adaptive = AdaptiveSizing(parallelism: parallelism)
+        } else {
+            self.adaptive = nil
+        }
         self.core = Core(configuration: configuration)
         self.terminated = PThreadLock.Condition(lock)
         let starts = lock.withLock { () -> [Worker] in
             (0..<configuration.coreThreads).map { _ in reserveThreadLocked(parked: true) }
         }
         for worker in starts { startThread(worker, first: nil) }
+        if adaptive != nil { PoolSupervisor.shared.register(self) }
     }
 
     /// The configuration in force (it changes with ``resize(coreThreads:maxThreads:queueCapacity:)``).
@@ -162,25 +183,45 @@ public final class ThreadPool: @unchecked Sendable {
         onDiscard: (@Sendable (RejectedExecutionError.Reason) -> Void)?,
         bypassingQueueLimit: Bool,
         callerMayRun: Bool,
+        capturingContext: Bool = true,
         _ body: @escaping @Sendable () -> Void
     ) throws(RejectedExecutionError) -> Ticket {
-        let context = WorkContext.current
+        let context = capturingContext ? WorkContext.current : nil
         let now = monotonicNanoseconds()
-        enum Decision { case handedOff(Worker), startThread(Worker), queued, runHere, reject(RejectedExecutionError.Reason) }
+        enum Decision {
+            case handedOff(Worker), startThread(Worker), queued, runHere, reject(RejectedExecutionError.Reason)
+            /// Queued behind earlier work, and a thread woken or started to take the queue's head.
+            case queuedAndWoken(Worker), queuedAndStarted(Worker)
+        }
         lock.lock()
         core.nextJobID &+= 1
         let job = Job(id: core.nextJobID, body: body, context: context, enqueuedAt: now, onDiscard: onDiscard)
         let decision: Decision
+        // An adaptive pool starts a task only while fewer than `parallelism` run unblocked;
+        // the others queue and are taken by threads as they finish.
+        let admits = adaptive?.admits(active: core.active, blocked: core.blocked) ?? true
         if core.runState != .running {
             core.rejected += 1
             decision = .reject(.shutdown)
-        } else if let worker = core.idle.popLast() {
+        } else if admits, !core.queue.isEmpty, !core.idle.isEmpty || core.threads < core.configuration.maxThreads {
+            // Work waits (an adaptive pool held it back) and a thread may take some: first come,
+            // first served — the new task goes behind it, and the thread takes the queue's head.
+            core.queue.append(job)
+            if let worker = core.idle.popLast() {
+                worker.parked = false
+                decision = .queuedAndWoken(worker)
+            } else {
+                decision = .queuedAndStarted(reserveThreadLocked())
+            }
+        } else if admits, let worker = core.idle.popLast() {
             worker.parked = false
             worker.handoff = job
+            worker.runningJob = job.id
             core.active += 1
             decision = .handedOff(worker)
-        } else if core.threads < core.configuration.maxThreads {
+        } else if admits, core.threads < core.configuration.maxThreads {
             let worker = reserveThreadLocked()
+            worker.runningJob = job.id
             core.active += 1
             decision = .startThread(worker)
         } else if core.queue.count < core.configuration.queueCapacity || bypassingQueueLimit {
@@ -202,6 +243,10 @@ public final class ThreadPool: @unchecked Sendable {
             startThread(worker, first: job)
         case .queued:
             break
+        case .queuedAndWoken(let worker):
+            worker.wake.signal()
+        case .queuedAndStarted(let worker):
+            startThread(worker, first: nil)
         case .runHere:
             run(job)
         case .reject(let reason):
@@ -236,7 +281,8 @@ public final class ThreadPool: @unchecked Sendable {
                 cancelled: core.cancelled, coreThreads: core.configuration.coreThreads,
                 maxThreads: core.configuration.maxThreads, queueCapacity: core.configuration.queueCapacity,
                 totalQueueWaitNanoseconds: core.queueWait.sumNanoseconds, totalServiceNanoseconds: core.service.sumNanoseconds,
-                queueWait: core.queueWait, service: core.service)
+                queueWait: core.queueWait, service: core.service, sizing: core.configuration.sizing,
+                blocked: core.blocked, addedForBlocked: core.addedForBlocked)
         }
     }
 
@@ -280,7 +326,7 @@ public final class ThreadPool: @unchecked Sendable {
             // cancelled is still dropped rather than run. With nothing queued they start parked,
             // like core threads at init.
             let forCore = updated.coreThreads - core.threads
-            let forQueue = min(core.queue.count, updated.maxThreads - core.threads)
+            let forQueue = adaptive == nil ? min(core.queue.count, updated.maxThreads - core.threads) : 0
             let parked = core.queue.isEmpty
             return .success((0..<max(0, forCore, forQueue)).map { _ in reserveThreadLocked(parked: parked) })
         }

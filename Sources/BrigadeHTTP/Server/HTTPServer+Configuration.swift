@@ -1,3 +1,4 @@
+import BrigadeExecutors
 import NIOCore
 
 extension HTTPServer {
@@ -7,7 +8,8 @@ extension HTTPServer {
         public var host: String
         /// `server.port`: the port to bind; 0 picks a free one. Default 8080.
         public var port: Int
-        /// `server.event-loops`: event-loop threads (accept, parse, write). Default: one per core.
+        /// `server.event-loops`: event-loop threads (accept, parse, write). Default: one per CPU
+        /// this process may use (its affinity mask: `taskset`, a container's cpuset).
         public var eventLoops: Int
         /// `server.max-connections`: open connections at most; beyond it new ones wait in the
         /// kernel's backlog (as Tomcat's `maxConnections`). Default 8192.
@@ -45,7 +47,7 @@ extension HTTPServer {
         public init(
             host: String = "0.0.0.0",
             port: Int = 8080,
-            eventLoops: Int = System.coreCount,
+            eventLoops: Int = CPUSet.available,
             maxConnections: Int = 8192,
             maxHeaderSize: Int = 8 * 1024,
             maxBodySize: Int = 2 * 1024 * 1024,

@@ -1,0 +1,67 @@
+extension ThreadPool {
+    /// One round of an adaptive pool's supervision: samples the threads that run tasks, marks
+    /// the blocked ones, and — while work waits — wakes or starts a thread for each runnable
+    /// slot they leave free. Called by ``PoolSupervisor`` every few milliseconds; the counters
+    /// are read outside the pool's lock.
+    /// - Returns: Whether the pool had work running or queued (the supervisor ticks fast then).
+    func supervise() -> Bool {
+        guard let adaptive else { return false }
+        struct Probe {
+            let worker: Worker
+            let stat: SchedStat
+            let job: UInt64
+            let previous: AdaptiveSizing.Sample?
+        }
+        let probes = lock.withLock { () -> [Probe]? in
+            guard core.runState == .running, core.active > 0 || !core.queue.isEmpty else { return nil }
+            // Sampled at the maximum too, where nothing can be added: the statistics say who
+            // is blocked, and the advice whether blocked threads filled the pool.
+            return core.workers.values.compactMap { worker in
+                guard worker.runningJob != 0, let stat = worker.schedStat else { return nil }
+                return Probe(worker: worker, stat: stat, job: worker.runningJob, previous: worker.lastSample)
+            }
+        }
+        guard let probes else { return false }
+        let now = monotonicNanoseconds()
+        let samples = probes.map { probe -> (Probe, AdaptiveSizing.Sample?) in
+            guard let counters = probe.stat.read() else { return (probe, nil) }
+            return (probe, AdaptiveSizing.Sample(onCPU: counters.onCPU, waitingForCPU: counters.waitingForCPU, at: now, task: probe.job))
+        }
+        let starts = lock.withLock { () -> [Worker] in
+            for (probe, sample) in samples {
+                let worker = probe.worker
+                // The task may have ended meanwhile: its sample says nothing about the next one.
+                guard let sample, worker.runningJob == probe.job else { continue }
+                switch adaptive.state(from: probe.previous, to: sample) {
+                case .blocked where !worker.blocked:
+                    worker.blocked = true
+                    core.blocked += 1
+                case .runnable where worker.blocked:
+                    worker.blocked = false
+                    core.blocked -= 1
+                default:
+                    break
+                }
+                // A window starts at the first sample of a task and grows until the thread's
+                // state is known, so a short tick does not hide a blocked thread.
+                if probe.previous?.task != sample.task || adaptive.state(from: probe.previous, to: sample) != .unknown {
+                    worker.lastSample = sample
+                }
+            }
+            guard core.runState == .running else { return [] }
+            let decision = adaptive.decide(
+                threads: core.threads, maxThreads: core.configuration.maxThreads, active: core.active,
+                blocked: core.blocked, queued: core.queue.count, parked: core.idle.count)
+            for _ in 0..<decision.wake {
+                guard let worker = core.idle.popLast() else { break }
+                worker.parked = false
+                worker.wake.signal()
+            }
+            core.addedForBlocked += decision.wake + decision.start
+            return (0..<decision.start).map { _ in reserveThreadLocked() }
+        }
+        // New threads take queued work through the queue, where cancelled tasks are dropped.
+        for worker in starts { startThread(worker, first: nil) }
+        return true
+    }
+}
