@@ -45,7 +45,12 @@ for mode in $MODES; do
       maxthreads=0
       ( while kill -0 $pid 2>/dev/null; do awk '/^Threads/ {print $2}' /proc/$pid/status; sleep 0.5; done ) > "$OUT/threads.txt" &
       sampler=$!
+      t0=$(awk '{print $14 + $15}' /proc/$pid/stat)
+      s0=$(cat /proc/$pid/task/*/status 2>/dev/null | awk '/^(voluntary|nonvoluntary)_ctxt_switches/ {s += $2} END {print s + 0}')
       taskset -c 0 wrk -t1 -c"$c" -d"$DUR" --timeout 10s --latency "$url" > "$OUT/wrk-$mode-$c-$r.txt" 2>&1 || true
+      t1=$(awk '{print $14 + $15}' /proc/$pid/stat)
+      s1=$(cat /proc/$pid/task/*/status 2>/dev/null | awk '/^(voluntary|nonvoluntary)_ctxt_switches/ {s += $2} END {print s + 0}')
+      requests=$(awk '/requests in/ {print $1}' "$OUT/wrk-$mode-$c-$r.txt"); requests=${requests:-0}
       kill $sampler 2>/dev/null || true; wait $sampler 2>/dev/null || true
       maxthreads=$(sort -n "$OUT/threads.txt" | tail -1)
       rss=$(awk '/^VmHWM/ {print $2}' /proc/$pid/status)
@@ -57,8 +62,10 @@ for mode in $MODES; do
         /Socket errors/ {gsub(",",""); e=$4+$6+$8+$10}
         /Non-2xx/ {n2=$5}
         END {printf "%s\t%.1f\t%d", rps, p99, e+n2}' "$OUT/wrk-$mode-$c-$r.txt")
-      printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$c" "$r" "$line" "$rss" "$maxthreads" >> "$cells"
-      echo "  $mode c=$c run $r: $line rss=${rss}kB threads=$maxthreads" >&2
+      cost=$(awk -v t=$((t1 - t0)) -v s=$((s1 - s0)) -v n="$requests" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN {if (n > 0) printf "%.1f\t%.2f", t * 1e6 / hz / n, s / n; else printf "nan\tnan"}')
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$c" "$r" "$line" "$rss" "$maxthreads" "$cost" >> "$cells"
+      echo "  $mode c=$c run $r: $line rss=${rss}kB threads=$maxthreads cpu-us/req, switches/req: $cost" >&2
     done
   done
 done
@@ -68,12 +75,12 @@ import sys, statistics, collections
 cells, out, front, back = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 rows = collections.defaultdict(list)
 for line in open(cells):
-    mode, c, r, rps, p99, err, rss, thr = line.split("\t")
-    rows[(mode, int(c))].append((float(rps), float(p99), int(err), int(rss), int(thr)))
+    mode, c, r, rps, p99, err, rss, thr, cpu, sw = line.rstrip("\n").split("\t")
+    rows[(mode, int(c))].append((float(rps), float(p99), int(err), int(rss), int(thr), float(cpu), float(sw)))
 modes = list(dict.fromkeys(k[0] for k in rows)); conns = sorted({k[1] for k in rows})
 ideal = {"sync": lambda c: min(c, front) / 0.1, "callable": lambda c: min(c, back) / 0.1, "run": lambda c: min(c, back) / 0.1}
-print(f"| mode | connections | req/s (median) | % of ideal | p99 ms | errors | peak RSS MiB | threads |")
-print("|---|---|---|---|---|---|---|---|")
+print(f"| mode | connections | req/s (median) | % of ideal | p99 ms | errors | peak RSS MiB | threads | CPU µs/req | switches/req |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 dat = open(f"{out}/slowcalls.dat", "w")
 for mode in modes:
     for c in conns:
@@ -81,8 +88,9 @@ for mode in modes:
         if not runs: continue
         rps = statistics.median(r[0] for r in runs); p99 = statistics.median(r[1] for r in runs)
         err = max(r[2] for r in runs); rss = max(r[3] for r in runs) / 1024; thr = max(r[4] for r in runs)
+        cpu = statistics.median(r[5] for r in runs); sw = statistics.median(r[6] for r in runs)
         best = ideal.get(mode, lambda c: c / 0.1)(c)
-        print(f"| {mode} | {c} | {rps:,.0f} | {100*rps/best:.0f}% | {p99:.1f} | {err} | {rss:.0f} | {thr} |")
+        print(f"| {mode} | {c} | {rps:,.0f} | {100*rps/best:.0f}% | {p99:.1f} | {err} | {rss:.0f} | {thr} | {cpu:.1f} | {sw:.2f} |")
         dat.write(f"{mode} {c} {rps:.0f}\n")
 dat.close()
 PY

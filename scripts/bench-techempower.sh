@@ -139,7 +139,7 @@ start_peer() {
     brigade)       start_server brigade "$BRIGADE_PORT" /plaintext env \
                       DATABASE_URL="postgresql://postgres@127.0.0.1:$BRIGADE_PGPORT/techempower" \
                       MIGRATIONS_LOCATIONS="$ROOT/Migrations" LOG_LEVEL=warning SERVER_PORT="$BRIGADE_PORT" \
-                      SERVER_HOST=127.0.0.1 SERVER_BACKLOG=4096 "$BIN" ;;
+                      SERVER_HOST=127.0.0.1 "$BIN" ;;   # the framework's defaults
     nginx)         start_server "$peer" 8085 /plaintext nginx -p "$NGX_PREFIX/" -c "$ANCHORS/nginx/nginx.conf" -g 'daemon off;' ;;
     hummingbird)   start_server "$peer" 8080 /plaintext "$ANCHORS/hb-app/.build/release/HBBench" ;;
     vapor)         start_server "$peer" 8081 /plaintext "$ANCHORS/hb-app/.build/release/VaporBench" ;;

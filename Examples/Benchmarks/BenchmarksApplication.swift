@@ -4,7 +4,7 @@ import BrigadePostgres
 
 /// The `benchmarks` application, used by `main` and by the tests.
 /// - Parameters:
-///   - configuration: The web tier's settings (see ``BenchmarksSettings/tuned(_:)``).
+///   - configuration: The web tier's settings (the framework's defaults unless set).
 ///   - pool: The connection pool the database tests use.
 /// - Returns: The application, with the TechEmpower controller registered.
 func buildApplication(configuration: Configuration, pool: PostgresPool) -> Application {
@@ -13,45 +13,17 @@ func buildApplication(configuration: Configuration, pool: PostgresPool) -> Appli
     return app
 }
 
-/// Defaults for one core (the TechEmpower method here pins the server, and PostgreSQL, to
-/// one CPU); every key can still be set from the command line, the environment or a file.
-/// Chosen by short A/B runs on the pinned core (see the README):
+/// The one setting the Benchmarks app chooses itself, as TechEmpower apps do: the size of its
+/// database pool. Everything else — event loops, front and back pools, queues — is the
+/// framework's default, so the benchmark measures what a user runs.
 ///
-/// - `server.event-loops` 1: a second loop on the same core only adds wake-ups.
-/// - `front.max-threads` 2 (`front.min-spare-threads` 2): handlers here are short and
-///   CPU-bound, and a front thread that finds the queue non-empty takes the next request
-///   without sleeping; every extra thread adds wake-ups and context switches. The front pool
-///   grows to its maximum before it queues, so the framework's default (200) would start a
-///   thread per connection. Two rather than one so a request waiting on the pool's lock or
-///   being rendered does not stall the queue.
-/// - `front.accept-queue` 4096 and `back.queue` 4096: 256 connections (plaintext c=256)
-///   must queue, not be answered 503.
-/// - `database.max-size` 4 and `back.core-threads` = `back.max-threads` = the pool size:
-///   a back thread without a connection would only block in the pool. Four statements in
-///   flight keep PostgreSQL (on the same core) busy; eight gave the same throughput with a
-///   p99 of several hundred milliseconds in our runs, sixteen (the anchors' size) was slower.
+/// `database.max-size` 16: the size the anchors' peers (Hummingbird, Tomcat) use in the same
+/// race, so that every framework gets as many PostgreSQL connections. (The server and
+/// PostgreSQL share one CPU there; by the pool's own start-up advice, 64 back threads against
+/// 16 connections is more threads than connections by far — the framework's default back
+/// executor, measured as it is.) Set `database.max-size` (`DATABASE_MAX_SIZE`) to change it.
 enum BenchmarksSettings {
-    static let eventLoops = 1
-    static let frontThreads = 2
-    static let queue = 4096
-    static let databaseConnections = 4
-
-    /// `configuration` with the one-core defaults for every key the user did not set.
-    /// - Throws: ``ConfigurationError`` for an invalid value.
-    static func tuned(_ configuration: Configuration) throws -> Configuration {
-        let keys = ConfigKeys(reader: configuration.reader)
-        var tuned = configuration
-        let connections = try keys.int("database.max-size") ?? databaseConnections
-        if try keys.int("server.event-loops") == nil { tuned.server.eventLoops = eventLoops }
-        if try keys.int("front.max-threads") == nil { tuned.front.maxThreads = frontThreads }
-        if try keys.int("front.min-spare-threads") == nil { tuned.front.minSpareThreads = min(frontThreads, tuned.front.maxThreads) }
-        if try keys.int("front.accept-queue") == nil { tuned.front.acceptQueue = queue }
-        if try keys.int("back.max-threads") == nil { tuned.back.maxThreads = connections }
-        if try keys.int("back.core-threads") == nil { tuned.back.coreThreads = tuned.back.maxThreads }
-        if try keys.int("back.queue") == nil { tuned.back.queueCapacity = queue }
-        try tuned.validate()
-        return tuned
-    }
+    static let databaseConnections = 16
 
     /// The pool's settings: `database.max-size` (default ``databaseConnections``), a fixed-size
     /// pool (min idle = max), no leak detection.

@@ -7,9 +7,8 @@ import BrigadePostgres
 //   swift run -c release benchmarks                      # embedded PostgreSQL, port 8080
 //   DATABASE_URL=postgresql://… swift run -c release benchmarks --server-port 8090
 //
-// Defaults are tuned for one core (see BenchmarksSettings); every key can be overridden.
+// The framework's defaults, but for the database pool's size (see BenchmarksSettings).
 await Application.main { configuration in
-    let configuration = try BenchmarksSettings.tuned(configuration)
     let keys = ConfigKeys(reader: configuration.reader)
     let url = try BenchmarksDatabase.url(keys: keys)
     try BenchmarksDatabase.migrate(url: url, configuration: try Migrator.Configuration(keys: keys))

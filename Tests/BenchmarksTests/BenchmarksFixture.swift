@@ -29,7 +29,7 @@ struct BenchmarksFixture: Sendable {
         url = server.url(database: name)
         try BenchmarksDatabase.migrate(url: url, configuration: .init(directory: Self.migrationsDirectory))
         pool = try PostgresPool(configuration: .init(url: url, maxSize: 2))
-        var configuration = try BenchmarksSettings.tuned(Configuration())
+        var configuration = Configuration()
         configuration.back.maxThreads = 2
         configuration.back.coreThreads = 2
         app = buildApplication(configuration: configuration, pool: pool)

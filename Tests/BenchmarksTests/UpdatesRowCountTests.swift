@@ -29,7 +29,7 @@ import Testing
             return try PostgresPool(configuration: .init(url: url, maxSize: 2))
         }
         defer { pool.shutdown() }
-        var configuration = try BenchmarksSettings.tuned(Configuration())
+        var configuration = Configuration()
         configuration.back.maxThreads = 2
         configuration.back.coreThreads = 2
         let app = buildApplication(configuration: configuration, pool: pool)

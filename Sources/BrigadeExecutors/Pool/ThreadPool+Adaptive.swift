@@ -50,15 +50,22 @@ extension ThreadPool {
             }
             guard core.runState == .running else { return [] }
             let decision = adaptive.decide(
-                threads: core.threads, maxThreads: core.configuration.maxThreads, active: core.active,
+                threads: core.threads, maxThreads: core.configuration.maxThreads, active: core.active + core.waking,
                 blocked: core.blocked, queued: core.queue.count, parked: core.idle.count)
             for _ in 0..<decision.wake {
                 guard let worker = core.idle.popLast() else { break }
                 worker.parked = false
+                worker.waking = true
+                core.waking += 1
                 worker.wake.signal()
             }
             core.addedForBlocked += decision.wake + decision.start
-            return (0..<decision.start).map { _ in reserveThreadLocked() }
+            return (0..<decision.start).map { _ in
+                let worker = reserveThreadLocked()
+                worker.waking = true
+                core.waking += 1
+                return worker
+            }
         }
         // New threads take queued work through the queue, where cancelled tasks are dropped.
         for worker in starts { startThread(worker, first: nil) }

@@ -80,6 +80,10 @@ extension ThreadPool {
     private func nextJobLocked(_ worker: Worker) -> Job? {
         var expired = false
         while true {
+            if worker.waking {
+                worker.waking = false
+                core.waking -= 1
+            }
             if let handed = worker.handoff {
                 worker.handoff = nil  // whoever handed it unparked it, counted it active, set runningJob
                 return handed
@@ -91,7 +95,7 @@ extension ThreadPool {
                 || (core.runState != .running && core.queue.isEmpty)
             // An adaptive pool's thread takes queued work only while that keeps the runnable
             // threads within the parallelism; a surplus thread parks.
-            let mayTake = adaptive?.takesNext(othersActive: core.active, blocked: core.blocked) ?? true
+            let mayTake = adaptive?.takesNext(othersActive: core.active + core.waking, blocked: core.blocked) ?? true
             if worker.parked, leave || (mayTake && !core.queue.isEmpty) { unparkLocked(worker) }
             if leave { return nil }
             if mayTake, let next = core.queue.popFirst() {

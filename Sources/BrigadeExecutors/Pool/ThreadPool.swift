@@ -61,6 +61,9 @@ public final class ThreadPool: @unchecked Sendable {
         /// Whether the supervisor found the thread blocked in its current task (counted in
         /// `Core.blocked`); cleared when the task ends. Adaptive pools only.
         var blocked = false
+        /// Whether the thread was woken or started to take queued work and has not looked at
+        /// the queue yet (counted in `Core.waking`).
+        var waking = false
         /// The thread's scheduling counters, opened by the thread when it starts.
         var schedStat: SchedStat?
         /// The supervisor's last sample of the thread.
@@ -86,6 +89,10 @@ public final class ThreadPool: @unchecked Sendable {
         var blocked = 0
         /// Threads the supervisor woke or started because others were blocked.
         var addedForBlocked = 0
+        /// Threads woken or started for queued work that have not taken it yet. An adaptive
+        /// pool counts them as running: otherwise every submission until the first of them
+        /// runs would wake yet another thread.
+        var waking = 0
         var largest = 0
         var completed = 0
         var rejected = 0
@@ -199,7 +206,7 @@ public final class ThreadPool: @unchecked Sendable {
         let decision: Decision
         // An adaptive pool starts a task only while fewer than `parallelism` run unblocked;
         // the others queue and are taken by threads as they finish.
-        let admits = adaptive?.admits(active: core.active, blocked: core.blocked) ?? true
+        let admits = adaptive?.admits(active: core.active + core.waking, blocked: core.blocked) ?? true
         if core.runState != .running {
             core.rejected += 1
             decision = .reject(.shutdown)
@@ -209,10 +216,14 @@ public final class ThreadPool: @unchecked Sendable {
             core.queue.append(job)
             if let worker = core.idle.popLast() {
                 worker.parked = false
+                worker.waking = true
                 decision = .queuedAndWoken(worker)
             } else {
-                decision = .queuedAndStarted(reserveThreadLocked())
+                let worker = reserveThreadLocked()
+                worker.waking = true
+                decision = .queuedAndStarted(worker)
             }
+            core.waking += 1
         } else if admits, let worker = core.idle.popLast() {
             worker.parked = false
             worker.handoff = job
