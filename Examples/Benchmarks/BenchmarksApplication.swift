@@ -18,10 +18,9 @@ func buildApplication(configuration: Configuration, pool: PostgresPool) -> Appli
 /// framework's default, so the benchmark measures what a user runs.
 ///
 /// `database.max-size` 16: the size the anchors' peers (Hummingbird, Tomcat) use in the same
-/// race, so that every framework gets as many PostgreSQL connections. (The server and
-/// PostgreSQL share one CPU there; by the pool's own start-up advice, 64 back threads against
-/// 16 connections is more threads than connections by far — the framework's default back
-/// executor, measured as it is.) Set `database.max-size` (`DATABASE_MAX_SIZE`) to change it.
+/// race, so that every framework gets as many PostgreSQL connections. The default back
+/// executor follows it (the framework sizes it to the managed database pools when
+/// `back.max-threads` is not set). Set `database.max-size` (`DATABASE_MAX_SIZE`) to change it.
 enum BenchmarksSettings {
     static let databaseConnections = 16
 

@@ -34,6 +34,21 @@ struct AdaptiveSizingTests {
         #expect(policy.state(from: sample(at: 0, cpu: 0, task: 1), to: sample(at: 10, cpu: 0, task: 2)) == .unknown)
     }
 
+    @Test func aThreadSeenSleepingInATaskTooNewForAWindowIsBlocked() {
+        let first = sample(at: 0, cpu: 0, task: 1)
+        let soon = sample(at: 2, cpu: 0, task: 1)
+        let ms = millisecond
+        #expect(policy.state(from: first, to: soon, sleepingNow: true, taskRunningNanoseconds: 2 * ms) == .blocked)
+        // Barely into its task: a lock or a short wait, not blocking yet.
+        #expect(policy.state(from: first, to: soon, sleepingNow: true, taskRunningNanoseconds: ms / 10) == .unknown)
+        // Running (or waiting for a CPU) now: runnable.
+        #expect(policy.state(from: first, to: soon, sleepingNow: false, taskRunningNanoseconds: 2 * ms) == .runnable)
+        #expect(policy.state(from: first, to: soon, sleepingNow: nil, taskRunningNanoseconds: 2 * ms) == .unknown)
+        #expect(policy.state(from: nil, to: soon, sleepingNow: true, taskRunningNanoseconds: 2 * ms) == .blocked)
+        // With a window, the counters decide.
+        #expect(policy.state(from: first, to: sample(at: 10, cpu: 9, task: 1), sleepingNow: true, taskRunningNanoseconds: 10 * ms) == .runnable)
+    }
+
     // MARK: growing
 
     @Test func aPoolWhoseThreadsAreAllBlockedGrowsWhileWorkWaits() {
@@ -122,6 +137,59 @@ struct AdaptivePoolTests {
         #expect(stats.poolSize >= 4)
         #expect(stats.blocked >= 3)
         #expect(stats.addedForBlocked >= 3)
+    }
+
+    @Test func sleepingTasksOnAPoolWithCoreThreadsGrowItPastTheCore() async throws {
+        // The front pool's shape: ten core threads, one runnable at a time, a burst of tasks
+        // that each sleep. Every sleeper leaves its place to another thread, past the core.
+        let pool = try ThreadPool(configuration: .init(
+            name: "adaptive", tier: .back("adaptive"), coreThreads: 10, maxThreads: 200, queueCapacity: 1000,
+            keepAlive: .seconds(60), rejectionPolicy: .abort, sizing: .adaptive(parallelism: 1)))
+        let gate = Latch(), started = Latch(count: 40)
+        defer { pool.tearDown(opening: gate) }
+        for _ in 0..<40 { try pool.executeBlocking(started: started, until: gate) }
+        #expect(await Task.detached { started.wait(timeout: .seconds(30)) }.value, "\(pool.statistics)")
+        #expect(pool.statistics.poolSize >= 40)
+    }
+
+    @Test func aStreamOfSleepingTasksGrowsThePool() async throws {
+        // A sync handler's shape: each task sleeps 30 ms (its work, not a synchronisation), and
+        // new ones keep coming. Some thread is always in a task too new for a counter window;
+        // seen sleeping, it must not hold the pool at its core size.
+        let pool = try ThreadPool(configuration: .init(
+            name: "adaptive", tier: .back("adaptive"), coreThreads: 4, maxThreads: 200, queueCapacity: 1000,
+            keepAlive: .seconds(60), rejectionPolicy: .abort, sizing: .adaptive(parallelism: 1)))
+        defer { pool.tearDown() }
+        let done = Latch(count: 300)
+        for _ in 0..<300 {
+            try pool.execute {
+                usleep(30_000)
+                done.countDown()
+            }
+        }
+        #expect(await Task.detached { done.wait(timeout: .seconds(60)) }.value)
+        // On four threads it would take 2.25 s; the pool grew instead.
+        #expect(pool.statistics.largestPoolSize >= 16, "\(pool.statistics)")
+    }
+
+    @Test func aGracefulShutdownDrainsTheQueueWhateverThePolicy() async throws {
+        // One runnable thread allowed, one task computing, five queued behind it: at shutdown
+        // every thread takes queued work (the policy would let them park, and a parked thread
+        // of a pool shutting down does not wait).
+        let pool = try makeAdaptivePool(parallelism: 1, max: 8)
+        let ran = Counter()
+        let gate = Latch(), started = Latch()
+        try pool.execute {
+            started.countDown()
+            gate.wait()
+            _ = ran.increment()
+        }
+        #expect(await Task.detached { started.wait() }.value)
+        for _ in 0..<5 { try pool.execute { _ = ran.increment() } }
+        pool.shutdown()
+        gate.open()
+        #expect(await Task.detached { pool.awaitTermination(timeout: .seconds(20)) }.value)
+        #expect(ran.value == 6)
     }
 
     @Test func aTaskThatKeepsTheCPUMakesTheNextOneWait() async throws {

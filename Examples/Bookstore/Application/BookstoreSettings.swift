@@ -14,7 +14,6 @@ import BrigadePostgres
 /// | `bookstore.long-poll-timeout` | `30s` | how long `GET /books/changes` waits before answering `[]` |
 /// | `bookstore.reports-timeout` | `10s` | how long `GET /reports/authors` may take before `503` |
 /// | `bookstore.reports-delay` | `0ms` | extra time the report spends in PostgreSQL (`pg_sleep`), to show the timeout |
-/// | `back.max-threads` | `database.max-size` | every back task uses a connection: more threads would only wait for one |
 /// | `executors.reports.*` | 0 core / 4 max / 50 queue | the `reports` back executor |
 struct BookstoreSettings: Sendable {
     /// `database.url`; `nil` means "start an embedded PostgreSQL".
@@ -42,18 +41,6 @@ struct BookstoreSettings: Sendable {
         reportsDelay = try keys.duration("bookstore.reports-delay") ?? .zero
         if longPollTimeout <= .zero { throw ConfigurationError("bookstore.long-poll-timeout must be positive") }
         if reportsTimeout <= .zero { throw ConfigurationError("bookstore.reports-timeout must be positive") }
-    }
-
-    /// The default back executor sized to the database pool, unless `back.max-threads` was
-    /// set: every Bookstore `Callable` holds a connection while it runs, so a back thread
-    /// beyond `database.max-size` would only wait for one (and the pool's start-up check
-    /// warns about it).
-    static func backPool(_ back: Configuration.BackPool, keys: ConfigKeys) throws(ConfigurationError) -> Configuration.BackPool {
-        var back = back
-        let connections = try keys.int("database.max-size") ?? PostgresPool.Configuration.defaultMaxSize
-        if try keys.int("back.max-threads") == nil { back.maxThreads = connections }
-        if try keys.int("back.core-threads") == nil { back.coreThreads = min(back.coreThreads, back.maxThreads) }
-        return back
     }
 
     /// The `reports` executor's settings from `executors.reports.*`, with the Bookstore's

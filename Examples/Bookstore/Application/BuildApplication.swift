@@ -56,7 +56,6 @@ func buildApplication(configuration: Configuration, logger: Logger? = nil) throw
     let keys = ConfigKeys(reader: configuration.reader)
     let settings = try BookstoreSettings(keys: keys)
     configuration.executors[BookstoreSettings.reportsExecutor] = try BookstoreSettings.reportsPool(keys: keys)
-    configuration.back = try BookstoreSettings.backPool(configuration.back, keys: keys)
     try configuration.validate()
     let migrator = Migrator(configuration: settings.migrations, logger: Logger(label: "bookstore.migrations", level: logger.logLevel))
     _ = try migrator.loadMigrations()  // a missing or broken migrations folder fails before anything starts

@@ -85,7 +85,7 @@ extension Configuration {
                 sizing: try keys.poolSizing("front", default: front.sizing)),
             back: BackPool(
                 coreThreads: try keys.int("back.core-threads") ?? back.coreThreads,
-                maxThreads: try keys.int("back.max-threads") ?? back.maxThreads,
+                maxThreads: try keys.int("back.max-threads"),  // unset: it may follow the database pools
                 queueCapacity: try keys.int("back.queue") ?? back.queueCapacity,
                 keepAlive: try keys.duration("back.keep-alive") ?? back.keepAlive,
                 rejectionPolicy: try keys.rejectionPolicy("back.rejection-policy") ?? back.rejectionPolicy,

@@ -111,8 +111,19 @@ public struct Configuration: Sendable {
     public struct BackPool: Sendable, Hashable {
         /// `core-threads`: threads started at once and kept. Default 16.
         public var coreThreads: Int
-        /// `max-threads`: the most tasks running at once. Default 64.
-        public var maxThreads: Int
+        /// `max-threads`: the most tasks running at once. Default 64 — but for the default back
+        /// executor (`back.max-threads`) of an application that manages database pools
+        /// (``Application/manage(_:)``), their connections (`database.max-size`) when it is not
+        /// set: a back thread beyond the connections could only wait for one.
+        public var maxThreads: Int {
+            get { chosenMaxThreads ?? Self.defaultMaxThreads }
+            set { chosenMaxThreads = newValue }
+        }
+        /// Whether ``maxThreads`` was chosen (by a key or in code) rather than left to its default.
+        public var isMaxThreadsSet: Bool { chosenMaxThreads != nil }
+        /// The default of ``maxThreads``.
+        public static let defaultMaxThreads = 64
+        private var chosenMaxThreads: Int?
         /// `queue`: tasks that may wait; beyond, 503 (policy abort). Default 1000.
         public var queueCapacity: Int
         /// `keep-alive`: idle time before a thread above the core exits. Default 60 s.
@@ -125,12 +136,12 @@ public struct Configuration: Sendable {
 
         /// Creates a back executor's settings; see each property for its default.
         public init(
-            coreThreads: Int = 16, maxThreads: Int = 64, queueCapacity: Int = 1000, keepAlive: Duration = .seconds(60),
+            coreThreads: Int = 16, maxThreads: Int? = nil, queueCapacity: Int = 1000, keepAlive: Duration = .seconds(60),
             rejectionPolicy: RejectionPolicy = .abort, sizing: PoolSizing = .eager
         ) {
             self.sizing = sizing
             self.coreThreads = coreThreads
-            self.maxThreads = maxThreads
+            self.chosenMaxThreads = maxThreads
             self.queueCapacity = queueCapacity
             self.keepAlive = keepAlive
             self.rejectionPolicy = rejectionPolicy

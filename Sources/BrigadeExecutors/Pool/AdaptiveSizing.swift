@@ -60,10 +60,29 @@ public struct AdaptiveSizing: Sendable, Hashable {
         case unknown
     }
 
-    /// Judges a thread from two samples of the same task.
-    public func state(from previous: Sample?, to current: Sample) -> ThreadState {
+    /// How long a task must have run before a thread seen sleeping in it counts as blocked,
+    /// while the counters cannot tell yet (Go's `sysmon` retakes a processor from a thread in a
+    /// system call after 20 µs to 10 ms). Short, because tasks start all the time: with a
+    /// longer one, a pool whose tasks each sleep would keep a thread in that first stretch —
+    /// counted runnable — at almost every look, and stop growing at a few threads.
+    public static let minimumSleepNanoseconds: UInt64 = 200_000
+
+    /// Judges a thread from two samples of the same task; while they cannot tell (a task too
+    /// new for a window), from its state now: running or waiting for a CPU is runnable,
+    /// sleeping in the kernel is blocked once its task has run ``minimumSleepNanoseconds``. Without this a pool whose tasks each sleep 100 ms would
+    /// almost always hold a thread in its first window — counted runnable — and stop growing.
+    /// - Parameters:
+    ///   - sleepingNow: Whether the thread sleeps in the kernel at `current` (`nil`: unknown).
+    ///   - taskRunningNanoseconds: How long its current task has run.
+    public func state(
+        from previous: Sample?, to current: Sample, sleepingNow: Bool? = nil, taskRunningNanoseconds: UInt64 = 0
+    ) -> ThreadState {
         guard let previous, previous.task == current.task, current.at >= previous.at + Self.minimumWindowNanoseconds else {
-            return .unknown
+            switch sleepingNow {
+            case true? where taskRunningNanoseconds >= Self.minimumSleepNanoseconds: return .blocked
+            case false?: return .runnable  // on a CPU or waiting for one, now
+            default: return .unknown
+            }
         }
         let wall = Double(current.at - previous.at)
         let cpu = Double(current.onCPU &- previous.onCPU)

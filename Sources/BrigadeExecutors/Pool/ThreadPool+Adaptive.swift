@@ -23,16 +23,29 @@ extension ThreadPool {
         }
         guard let probes else { return false }
         let now = monotonicNanoseconds()
-        let samples = probes.map { probe -> (Probe, AdaptiveSizing.Sample?) in
+        struct Reading {
+            let sample: AdaptiveSizing.Sample
+            let state: AdaptiveSizing.ThreadState
+        }
+        let samples = probes.map { probe -> (Probe, Reading?) in
             guard let counters = probe.stat.read() else { return (probe, nil) }
-            return (probe, AdaptiveSizing.Sample(onCPU: counters.onCPU, waitingForCPU: counters.waitingForCPU, at: now, task: probe.job))
+            let sample = AdaptiveSizing.Sample(onCPU: counters.onCPU, waitingForCPU: counters.waitingForCPU, at: now, task: probe.job)
+            var state = adaptive.state(from: probe.previous, to: sample)
+            if state == .unknown {
+                // A task too new for a window: the thread's state now decides.
+                let running = probe.worker.activity.running(now: now)?.runningFor.clampedNanoseconds ?? 0
+                state = adaptive.state(
+                    from: probe.previous, to: sample, sleepingNow: probe.stat.isSleeping(), taskRunningNanoseconds: running)
+            }
+            return (probe, Reading(sample: sample, state: state))
         }
         let starts = lock.withLock { () -> [Worker] in
-            for (probe, sample) in samples {
+            for (probe, reading) in samples {
                 let worker = probe.worker
                 // The task may have ended meanwhile: its sample says nothing about the next one.
-                guard let sample, worker.runningJob == probe.job else { continue }
-                switch adaptive.state(from: probe.previous, to: sample) {
+                guard let reading, worker.runningJob == probe.job else { continue }
+                let sample = reading.sample
+                switch reading.state {
                 case .blocked where !worker.blocked:
                     worker.blocked = true
                     core.blocked += 1

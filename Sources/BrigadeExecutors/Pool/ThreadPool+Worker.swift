@@ -51,6 +51,7 @@ extension ThreadPool {
                 core.completed += 1
                 core.active -= 1
                 worker.runningJob = 0
+                worker.presumedBlocked = worker.blocked
                 if worker.blocked {
                     worker.blocked = false
                     core.blocked -= 1
@@ -80,7 +81,12 @@ extension ThreadPool {
     private func nextJobLocked(_ worker: Worker) -> Job? {
         var expired = false
         while true {
-            if worker.waking {
+            // A thread woken or started for queued work takes one task whatever the count says
+            // now: the decision was made on a consistent view, and were it re-made here, a
+            // task that started meanwhile — not yet known to sleep — would send it back to park
+            // every time, and a pool of sleepers would never grow.
+            let woken = worker.waking
+            if woken {
                 worker.waking = false
                 core.waking -= 1
             }
@@ -95,7 +101,9 @@ extension ThreadPool {
                 || (core.runState != .running && core.queue.isEmpty)
             // An adaptive pool's thread takes queued work only while that keeps the runnable
             // threads within the parallelism; a surplus thread parks.
-            let mayTake = adaptive?.takesNext(othersActive: core.active + core.waking, blocked: core.blocked) ?? true
+            // Once shutting down every thread drains the queue (and parking would not wait).
+            let mayTake = woken || core.runState != .running
+                || (adaptive?.takesNext(othersActive: core.active + core.waking, blocked: core.blocked) ?? true)
             if worker.parked, leave || (mayTake && !core.queue.isEmpty) { unparkLocked(worker) }
             if leave { return nil }
             if mayTake, let next = core.queue.popFirst() {
@@ -109,6 +117,7 @@ extension ThreadPool {
                 }
                 core.active += 1
                 worker.runningJob = next.id
+                startTaskLocked(worker)
                 return next
             }
             expired = parkLocked(worker)
@@ -144,6 +153,14 @@ extension ThreadPool {
             }
         }
         return false
+    }
+
+    /// Counts a thread that starts a task as blocked at once when its last task ended blocked
+    /// (``Worker/presumedBlocked``). Called with the lock held.
+    func startTaskLocked(_ worker: Worker) {
+        guard adaptive != nil, worker.presumedBlocked, !worker.blocked else { return }
+        worker.blocked = true
+        core.blocked += 1
     }
 
     /// Takes a parked thread out of `idle`. Called with the lock held.

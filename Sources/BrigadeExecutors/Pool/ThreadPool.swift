@@ -59,8 +59,14 @@ public final class ThreadPool: @unchecked Sendable {
         /// The id of the task the thread runs (or was handed); 0 between tasks.
         var runningJob: UInt64 = 0
         /// Whether the supervisor found the thread blocked in its current task (counted in
-        /// `Core.blocked`); cleared when the task ends. Adaptive pools only.
+        /// `Core.blocked`). Adaptive pools only.
         var blocked = false
+        /// Whether the thread was blocked when its last task ended: its next task is presumed
+        /// to block too (a pool's tasks are alike) and counts as blocked from its start, until
+        /// the supervisor sees the thread run. Otherwise every task would count as running
+        /// until its first look, and a pool whose tasks each sleep — with some task always that
+        /// new — would stop growing at a few threads.
+        var presumedBlocked = false
         /// Whether the thread was woken or started to take queued work and has not looked at
         /// the queue yet (counted in `Core.waking`).
         var waking = false
@@ -229,6 +235,7 @@ public final class ThreadPool: @unchecked Sendable {
             worker.handoff = job
             worker.runningJob = job.id
             core.active += 1
+            startTaskLocked(worker)
             decision = .handedOff(worker)
         } else if admits, core.threads < core.configuration.maxThreads {
             let worker = reserveThreadLocked()
