@@ -74,7 +74,10 @@ if ! runuser -u postgres -- "$PGBIN/pg_ctl" -D "$BRIGADE_PGDATA" status >/dev/nu
 fi
 psql -h 127.0.0.1 -p "$BRIGADE_PGPORT" -U postgres -tAc "select 1 from pg_database where datname='techempower'" | grep -q 1 \
   || psql -h 127.0.0.1 -p "$BRIGADE_PGPORT" -U postgres -qc "CREATE DATABASE techempower"
-[ -n "$PEERS" ] && { taskset -c 1 "$ANCHORS/db/pg-up.sh" >/dev/null 2>&1 || true; }
+if [ -n "$PEERS" ]; then
+  taskset -c 1 "$ANCHORS/db/pg-up.sh" >/dev/null 2>&1 || true
+  pg_isready -q -h 127.0.0.1 -p 55432 || { echo "the anchors' PostgreSQL (127.0.0.1:55432) is not up: see ${TMPDIR:-/tmp}/anch-pg.log"; exit 1; }
+fi
 # pin_postgres DATADIR: a cluster started earlier without taskset (setup.sh starts the anchors'
 # one) is moved to CPU 1 with all its processes; new backends inherit the postmaster's mask
 pin_postgres() {
@@ -203,7 +206,10 @@ for key in order:
     row = f"| {name} | {b[0]:,.0f} | {b[1]:.2f} ms | {b[2]} | {cpu:.1f} | {sw:.2f} |"
     for p in peers:
         m = med(p, key)
-        row += f" {b[0] / m[0]:.2f}× ({m[0]:,.0f}/s, p99 {m[1]:.1f} ms) |" if m and m[0] > 0 else " – |"
+        if m and m[2] > 0:
+            row += f" errors ({m[2]:,} failed answers) |"  # a peer's failures are not throughput
+        else:
+            row += f" {b[0] / m[0]:.2f}× ({m[0]:,.0f}/s, p99 {m[1]:.1f} ms) |" if m and m[0] > 0 else " – |"
     print(row)
 row = "| peak RSS | " + (f"{rss['brigade'] / 1024:.0f} MiB" if "brigade" in rss else "–") + " | | | | |"
 for p in peers: row += (f" {rss[p] / 1024:.0f} MiB |" if p in rss else " – |")
