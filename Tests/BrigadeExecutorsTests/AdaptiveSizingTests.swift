@@ -230,3 +230,13 @@ private func spin(cpuMilliseconds: Int) {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// The malloc arena bound `Application.main` applies.
+@Suite struct MallocArenasTests {
+    @Test func twoArenasPerCPUUnlessTheOperatorChose() {
+        #expect(MallocArenas.limit(cpus: 1, environment: [:]) == 2)
+        #expect(MallocArenas.limit(cpus: 4, environment: ["PATH": "/bin"]) == 8)
+        #expect(MallocArenas.limit(cpus: 0, environment: [:]) == 2)
+        #expect(MallocArenas.limit(cpus: 4, environment: ["MALLOC_ARENA_MAX": "1"]) == nil)
+    }
+}

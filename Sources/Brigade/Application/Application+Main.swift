@@ -28,6 +28,9 @@ extension Application {
     /// (exit 0; a second signal exits at once). Configuration keys under the framework's
     /// prefixes that nothing reads are warned about, with the nearest known key.
     ///
+    /// Before anything else it bounds glibc's malloc arenas to two per CPU the process may use
+    /// (``MallocArenas``), unless `MALLOC_ARENA_MAX` is set.
+    ///
     /// - Parameters:
     ///   - arguments: The command line (default: the process's).
     ///   - environment: The environment (default: the process's).
@@ -39,6 +42,7 @@ extension Application {
         environment: [String: String] = ProcessInfo.processInfo.environment,
         _ configure: @escaping @Sendable (Configuration) async throws -> Application
     ) async -> Never {
+        MallocArenas.bound(environment: environment)
         let status = await Launcher(arguments: arguments, environment: environment).launch(configure)
         exit(status.rawValue)
     }
