@@ -21,6 +21,13 @@ struct AdaptiveSizingTests {
         #expect(policy.state(from: sample(at: 0, cpu: 0), to: sample(at: 10, cpu: 1)) == .blocked)
     }
 
+    @Test func aThreadThatLooksOffTheCPUButRunsNowIsRunnable() {
+        // A virtual machine's stolen time: the counters stood still, yet the thread runs.
+        #expect(policy.state(from: sample(at: 0, cpu: 0), to: sample(at: 10, cpu: 4), sleepingNow: false) == .runnable)
+        #expect(policy.state(from: sample(at: 0, cpu: 0), to: sample(at: 10, cpu: 4), sleepingNow: true) == .blocked)
+        #expect(policy.state(from: sample(at: 0, cpu: 0), to: sample(at: 10, cpu: 4), sleepingNow: nil) == .blocked)
+    }
+
     @Test func aThreadOnTheCPUOrWaitingForItIsRunnable() {
         #expect(policy.state(from: sample(at: 0, cpu: 0), to: sample(at: 10, cpu: 9)) == .runnable)
         // Preempted by other threads on a busy core: still wants the CPU, so it is not blocked —

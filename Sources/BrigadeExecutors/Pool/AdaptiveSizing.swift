@@ -67,8 +67,9 @@ public struct AdaptiveSizing: Sendable, Hashable {
     /// counted runnable — at almost every look, and stop growing at a few threads.
     public static let minimumSleepNanoseconds: UInt64 = 200_000
 
-    /// Judges a thread from two samples of the same task; while they cannot tell (a task too
-    /// new for a window), from its state now: running or waiting for a CPU is runnable,
+    /// Judges a thread from two samples of the same task — blocked when it was off the CPU and
+    /// not waiting for one most of the window, unless it is running now; while they cannot tell
+    /// (a task too new for a window), from its state now: running or waiting for a CPU is runnable,
     /// sleeping in the kernel is blocked once its task has run ``minimumSleepNanoseconds``. Without this a pool whose tasks each sleep 100 ms would
     /// almost always hold a thread in its first window — counted runnable — and stop growing.
     /// - Parameters:
@@ -87,7 +88,11 @@ public struct AdaptiveSizing: Sendable, Hashable {
         let wall = Double(current.at - previous.at)
         let cpu = Double(current.onCPU &- previous.onCPU)
         let queue = Double(current.waitingForCPU &- previous.waitingForCPU)
-        return cpu + queue < wall * Self.runnableShare ? .blocked : .runnable
+        guard cpu + queue < wall * Self.runnableShare else { return .runnable }
+        // Off the CPU most of the window — but a virtual machine's stolen time shows that way
+        // too (neither counter moves while the hypervisor runs someone else): a thread that is
+        // running now is not blocked.
+        return sleepingNow == false ? .runnable : .blocked
     }
 
     /// Whether a task may start now rather than queue: fewer than `parallelism` tasks run

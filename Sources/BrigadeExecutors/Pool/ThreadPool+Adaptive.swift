@@ -31,8 +31,9 @@ extension ThreadPool {
             guard let counters = probe.stat.read() else { return (probe, nil) }
             let sample = AdaptiveSizing.Sample(onCPU: counters.onCPU, waitingForCPU: counters.waitingForCPU, at: now, task: probe.job)
             var state = adaptive.state(from: probe.previous, to: sample)
-            if state == .unknown {
-                // A task too new for a window: the thread's state now decides.
+            if state != .runnable {
+                // A task too new for a window, or a window that says blocked: the thread's state
+                // now decides, or confirms (a thread the hypervisor paused looks blocked too).
                 let running = probe.worker.activity.running(now: now)?.runningFor.clampedNanoseconds ?? 0
                 state = adaptive.state(
                     from: probe.previous, to: sample, sleepingNow: probe.stat.isSleeping(), taskRunningNanoseconds: running)
