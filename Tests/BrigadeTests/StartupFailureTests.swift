@@ -7,7 +7,11 @@ import Testing
 
 /// The real `hello` executable failing to start, as an operator sees it: one clear line, a
 /// `sysexits` status, never a crash report.
-@Suite struct StartupFailureTests {
+///
+/// One case at a time: a burst of concurrent process launches once crashed the test process
+/// inside libdispatch's event loop (`_dispatch_event_loop_drain`, a crash reported elsewhere
+/// for concurrent process spawning on Linux).
+@Suite(.serialized) struct StartupFailureTests {
     /// Starts `hello` with `environment` (on 127.0.0.1, ephemeral ports unless given; an empty
     /// value unsets a variable) and waits for it to end.
     private static func failedStart(_ environment: [String: String]) async throws -> (ServerProcess.Termination, String) {
