@@ -188,8 +188,8 @@ import Testing
     // MARK: launch
 
     @Test func launchedWorkRunsAndItsErrorIsLoggedWithTheRequestIdAndCounted() async throws {
-        let logs = CapturedLogLines()
-        var app = Application(configuration: configuration(), logger: logs.logger())
+        let logs = LogRecords()
+        var app = Application(configuration: configuration(), logger: logs.logger(level: .info))
         let executors = app.executors
         let ran = Recorder<String>()
         let done = Latch()
@@ -282,42 +282,5 @@ import Testing
         try await second.shutdown(grace: .milliseconds(300))
         #expect(reasons.all == ["the server is shutting down"])
         #expect(second.runningBackgroundTasks == 0)
-    }
-}
-
-/// Log lines kept in memory, with the logger's and the line's metadata merged.
-final class CapturedLogLines: Sendable {
-    struct Line: Sendable {
-        let level: Logger.Level
-        let message: String
-        let metadata: Logger.Metadata
-    }
-
-    private let lines = Mutex<[Line]>([])
-
-    var all: [Line] { lines.withLock { $0 } }
-
-    func logger() -> Logger {
-        var logger = Logger(label: "test") { _ in Handler(store: self) }
-        logger.logLevel = .info
-        return logger
-    }
-
-    private struct Handler: LogHandler {
-        let store: CapturedLogLines
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            var merged = metadata
-            if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-            let line = Line(level: event.level, message: event.message.description, metadata: merged)
-            store.lines.withLock { $0.append(line) }
-        }
     }
 }

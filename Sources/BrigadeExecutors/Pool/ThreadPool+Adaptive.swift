@@ -26,11 +26,14 @@ extension ThreadPool {
         struct Reading {
             let sample: AdaptiveSizing.Sample
             let state: AdaptiveSizing.ThreadState
+            /// Whether the counters' window alone could judge the thread (it then starts anew).
+            let windowJudged: Bool
         }
         let samples = probes.map { probe -> (Probe, Reading?) in
             guard let counters = probe.stat.read() else { return (probe, nil) }
             let sample = AdaptiveSizing.Sample(onCPU: counters.onCPU, waitingForCPU: counters.waitingForCPU, at: now, task: probe.job)
-            var state = adaptive.state(from: probe.previous, to: sample)
+            let byWindow = adaptive.state(from: probe.previous, to: sample)
+            var state = byWindow
             if state != .runnable {
                 // A task too new for a window, or a window that says blocked: the thread's state
                 // now decides, or confirms (a thread the hypervisor paused looks blocked too).
@@ -38,7 +41,7 @@ extension ThreadPool {
                 state = adaptive.state(
                     from: probe.previous, to: sample, sleepingNow: probe.stat.isSleeping(), taskRunningNanoseconds: running)
             }
-            return (probe, Reading(sample: sample, state: state))
+            return (probe, Reading(sample: sample, state: state, windowJudged: byWindow != .unknown))
         }
         let starts = lock.withLock { () -> [Worker] in
             for (probe, reading) in samples {
@@ -58,7 +61,7 @@ extension ThreadPool {
                 }
                 // A window starts at the first sample of a task and grows until the thread's
                 // state is known, so a short tick does not hide a blocked thread.
-                if probe.previous?.task != sample.task || adaptive.state(from: probe.previous, to: sample) != .unknown {
+                if probe.previous?.task != sample.task || reading.windowJudged {
                     worker.lastSample = sample
                 }
             }

@@ -45,8 +45,10 @@ public final class ThreadPool: @unchecked Sendable {
     }
 
     final class Worker: @unchecked Sendable {
-        // @unchecked Sendable: `handoff` and `parked` are only touched with the pool's lock held;
-        // `wake` is a condition variable, thread-safe by itself; `number` never changes.
+        // @unchecked Sendable: every `var` (handoff, parked, runningJob, blocked, presumedBlocked,
+        // waking, schedStat, lastSample) is read and written only with the pool's lock held —
+        // by the worker itself, submitters, and the supervisor; `wake` is a condition variable
+        // on that lock; `number` and `activity` (Sendable) never change.
         let wake: PThreadLock.Condition
         let number: Int
         /// What the thread runs now, for ``ThreadPool/runningTasks()``.

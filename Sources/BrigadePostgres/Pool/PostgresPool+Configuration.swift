@@ -1,7 +1,8 @@
 import BrigadeExecutors
 
 /// What a blocking pool call does where it does not belong: on a front-tier thread
-/// (`database.front-tier-access`) or in `async` code, on a thread of Swift's concurrency pool
+/// (`database.front-tier-access`) or in `async` code, holding the thread that runs the task — a
+/// front thread for an `async` handler, otherwise one of Swift's concurrency pool
 /// (`database.async-tier-access`).
 public enum TierAccess: String, Sendable, Hashable, CaseIterable {
     /// Let it through silently.

@@ -1,3 +1,4 @@
+import Logging
 import DequeModule
 
 /// Where a connection was taken from the pool, for leak reports.
@@ -10,6 +11,11 @@ public struct LeaseSite: Sendable, Hashable {
     public let line: UInt
     /// `#function` of the caller.
     public let function: String
+
+    /// The site as log metadata: thread, file, line, function.
+    var metadata: Logger.Metadata {
+        ["thread": .string(thread), "file": .string(fileID), "line": .stringConvertible(line), "function": .string(function)]
+    }
 }
 
 /// The pool's bookkeeping: which connections exist, which are idle or leased, who waits.

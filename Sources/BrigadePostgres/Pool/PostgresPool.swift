@@ -368,10 +368,7 @@ public final class PostgresPool: Sendable {
             case .warn:
                 logger.warning(
                     "blocking database call on a front-tier thread; return a Callable to run it on a back executor",
-                    metadata: [
-                        "thread": .string(site.thread), "file": .string(site.fileID),
-                        "line": .stringConvertible(site.line), "function": .string(site.function),
-                    ])
+                    metadata: site.metadata)
             case .fail:
                 throw PostgresError(
                     code: .tierViolation,
@@ -392,15 +389,12 @@ public final class PostgresPool: Sendable {
             let first = warnedAsyncSites.withLock { $0.insert("\(site.fileID):\(site.line)").inserted }
             guard first else { return }
             logger.warning(
-                "blocking database call from async code holds a thread of Swift's concurrency pool (as many as cores) for the whole call; await it on a back executor: try await app.executors.run { ... } (reported once per call site)",
-                metadata: [
-                    "thread": .string(site.thread), "file": .string(site.fileID),
-                    "line": .stringConvertible(site.line), "function": .string(site.function),
-                ])
+                "blocking database call from async code holds the thread running the task for the whole call (a front thread for an async handler, otherwise one of Swift's concurrency pool, as many as cores); await it on a back executor: try await app.executors.run { ... } (reported once per call site)",
+                metadata: site.metadata)
         case .fail:
             throw PostgresError(
                 code: .tierViolation,
-                message: "blocking database call from async code (\(site.fileID):\(site.line)) would hold a thread of Swift's concurrency pool; await it on a back executor with app.executors.run { ... }; database.async-tier-access is fail")
+                message: "blocking database call from async code (\(site.fileID):\(site.line)) would hold the thread running the task; await it on a back executor with app.executors.run { ... }; database.async-tier-access is fail")
         }
     }
 }
