@@ -30,6 +30,10 @@ extension Application {
         let client: TestClient
         switch mode {
         case .inProcess:
+            do { try await server.startComponents() } catch {
+                try? await server.shutdown(grace: .seconds(5))
+                throw error
+            }
             let responder = server.responder
             let loop = MultiThreadedEventLoopGroup.singleton.any()
             client = TestClient(send: { request in

@@ -15,7 +15,7 @@ extension BookstoreTests {
                 #expect(idle.status == .ok)
                 #expect(try idle.decode(HealthController.Health.self) == .init(status: "ok", listening: true, waitingPolls: 0))
                 async let poll = client.get("/books/changes?after=0")
-                await bookstore.changes.wait { $0.armed == 1 }
+                await bookstore.changes.waiters.waitUntil { $0 == 1 }
                 #expect(try await client.get("/health").decode(HealthController.Health.self).waitingPolls == 1)
                 bookstore.stopAcceptingChanges()
                 #expect(try await poll.text == "[]")

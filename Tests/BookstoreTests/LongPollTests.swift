@@ -14,7 +14,7 @@ extension BookstoreTests {
                 let old = try await client.createBook("Old", isbn: isbn13(1), authorId: author.id)
                 async let poll = client.get("/books/changes?after=\(old.id)")
                 // Armed: registered, and its first look found nothing newer; only NOTIFY answers now.
-                await bookstore.changes.wait { $0.armed == 1 }
+                await bookstore.changes.waiters.waitUntil { $0 == 1 }
                 let new = try await client.createBook("New", isbn: isbn13(2), authorId: author.id)
                 let response = try await poll
                 #expect(response.status == .ok)
@@ -27,11 +27,11 @@ extension BookstoreTests {
                 let author = try await client.createAuthor("Fan-out")
                 async let first = client.get("/books/changes?after=0")
                 async let second = client.get("/books/changes?after=0")
-                await bookstore.changes.wait { $0.armed == 2 }
+                await bookstore.changes.waiters.waitUntil { $0 == 2 }
                 let book = try await client.createBook("For both", isbn: isbn13(3), authorId: author.id)
                 #expect(try await first.decode([Book].self) == [book])
                 #expect(try await second.decode([Book].self) == [book])
-                await bookstore.changes.wait { $0.registered == 0 }
+                await bookstore.changes.waiters.waitUntil { $0 == 0 }
             }
         }
 
@@ -44,7 +44,7 @@ extension BookstoreTests {
                 #expect(response.text == "[]")
                 #expect(clock.now - start >= .milliseconds(250))
                 // onCompletion unregistered it: nothing leaks.
-                await bookstore.changes.wait { $0 == .init(registered: 0, armed: 0) }
+                await bookstore.changes.waiters.waitUntil { $0 == 0 }
             }
         }
 
@@ -59,7 +59,7 @@ extension BookstoreTests {
                 let response = try await client.get("/books/changes?after=\(first.id)")
                 #expect(clock.now - start < .seconds(5))
                 #expect(try response.decode([Book].self) == [second, third])
-                await bookstore.changes.wait { $0.registered == 0 }
+                await bookstore.changes.waiters.waitUntil { $0 == 0 }
             }
         }
 
@@ -67,10 +67,10 @@ extension BookstoreTests {
             try await withBookstore(["bookstore.long-poll-timeout": "20s"]) { client, bookstore in
                 let author = try await client.createAuthor("Patient")
                 async let poll = client.get("/books/changes?after=1000")
-                await bookstore.changes.wait { $0.armed == 1 }
+                await bookstore.changes.waiters.waitUntil { $0 == 1 }
                 // Ids 1…: the notification arrives but concerns no waiter above 1000.
                 _ = try await client.createBook("Too old", isbn: isbn13(7), authorId: author.id)
-                #expect(bookstore.changes.counts.registered == 1)
+                #expect(bookstore.changes.waiters.count == 1)
                 bookstore.stopAcceptingChanges()  // answers the waiting poll with []
                 #expect(try await poll.text == "[]")
             }
@@ -80,7 +80,7 @@ extension BookstoreTests {
             try await withBookstore(["bookstore.long-poll-timeout": "20s"]) { client, bookstore in
                 let author = try await client.createAuthor("Resilient")
                 async let poll = client.get("/books/changes?after=0")
-                await bookstore.changes.wait { $0.armed == 1 }
+                await bookstore.changes.waiters.waitUntil { $0 == 1 }
                 // Ends the listener's backend (and waits until it is gone): the insert below is
                 // either noticed by the new connection, or found by the check after reconnecting.
                 let killed = try await bookstore.application.executors.run {
@@ -94,7 +94,7 @@ extension BookstoreTests {
                 #expect(killed == 1)
                 let book = try await client.createBook("After the cut", isbn: isbn13(8), authorId: author.id)
                 #expect(try await poll.decode([Book].self) == [book])
-                #expect(bookstore.changes.reconnections == 1)
+                #expect(bookstore.listener.reconnections == 1)
             }
         }
 
@@ -104,7 +104,7 @@ extension BookstoreTests {
                 let response = try await client.get("/books/changes\(query)")
                 #expect(response.status == .badRequest)
                 #expect(try response.problem().fields == ["after"])
-                #expect(bookstore.changes.counts.registered == 0)
+                #expect(bookstore.changes.waiters.count == 0)
             }
         }
     }

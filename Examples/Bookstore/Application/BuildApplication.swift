@@ -4,14 +4,17 @@ import BrigadePostgres
 import Foundation
 
 /// A configured Bookstore: the `Application` to serve, and what it holds besides (the pool,
-/// the change feed's listener, the embedded PostgreSQL if it started one).
+/// the notification listener and the long polls, the embedded PostgreSQL if it started one).
 struct BookstoreApp: Sendable {
     /// The application, with every controller registered.
     var application: Application
     /// The pool every repository uses.
     let pool: PostgresPool
-    /// The long polls and their listener.
-    let changes: BookChangeFeed
+    /// The long polls of `GET /books/changes`.
+    let changes: BookChanges
+    /// The connection that listens for `book_changes` (managed: started with the server,
+    /// closed after it drained).
+    let listener: PostgresListener
     /// The PostgreSQL this process started because `database.url` was unset, if any.
     let embedded: EmbeddedPostgres?
     /// The database the app uses.
@@ -19,16 +22,16 @@ struct BookstoreApp: Sendable {
     /// The Bookstore's own settings.
     let settings: BookstoreSettings
 
-    /// Answers waiting long polls with `[]` and stops listening. Call before the server
-    /// shuts down, so no poll holds a connection open through the drain.
+    /// Stops listening and answers the waiting long polls with `[]`.
     func stopAcceptingChanges() {
-        changes.stop()
+        listener.closeAndWait()
+        changes.waiters.completeAll(with: [])
     }
 
-    /// Stops the change feed, closes the pool and stops the embedded PostgreSQL. Call after
-    /// the server has shut down. Safe to call more than once.
+    /// Stops the listener, closes the pool and stops the embedded PostgreSQL. Call after the
+    /// server has shut down. Safe to call more than once.
     func shutdown() {
-        changes.stop()
+        listener.closeAndWait()
         pool.shutdown()
         embedded?.stop()
     }
@@ -39,9 +42,10 @@ struct BookstoreApp: Sendable {
 /// Reads the Bookstore's keys (``BookstoreSettings``) and the pool's `database.*` keys from
 /// `configuration.reader`; declares the `reports` executor (`executors.reports.*`) and sizes
 /// the default back executor to the database pool; starts an embedded PostgreSQL when
-/// `database.url` is unset; applies the migrations of `migrations.locations`; starts the
-/// change listener (returns once it listens); registers the controllers, the database error
-/// handlers and what to stop at shutdown.
+/// `database.url` is unset; applies the migrations of `migrations.locations`; makes the
+/// notification listener (`listener.*` keys; the server starts it, and fails to start when it
+/// cannot listen); registers the controllers, the database error handlers and what to stop at
+/// shutdown.
 ///
 /// Blocks while it connects and migrates: call it at start-up.
 /// - Parameters:
@@ -49,7 +53,7 @@ struct BookstoreApp: Sendable {
 ///   - logger: The application's logger; default `bookstore` at `log.level`.
 /// - Returns: The app, not yet serving.
 /// - Throws: ``ConfigurationError``, `EmbeddedPostgresError`, `MigrationError`,
-///   `PostgresError`, ``ListenerError``.
+///   `PostgresError`, `ListenerError`.
 func buildApplication(configuration: Configuration, logger: Logger? = nil) throws -> BookstoreApp {
     var configuration = configuration
     let logger = logger ?? Logger(label: "bookstore", level: configuration.logLevel)
@@ -77,15 +81,21 @@ func buildApplication(configuration: Configuration, logger: Logger? = nil) throw
             configuration: PostgresPool.Configuration(keys: keys, defaultURL: url),
             logger: Logger(label: "bookstore.postgres", level: logger.logLevel))
         let books = BookRepository(pool: pool)
-        let changes = try BookChangeFeed(books: books, logger: logger)
+        var application = Application(configuration: configuration, logger: logger)
+        let changes = BookChanges(books: books, readers: application.executors.defaultExecutor, logger: logger)
+        let listener: PostgresListener
         do {
-            try changes.start(url: url)
+            listener = try PostgresListener(
+                configuration: .init(keys: keys, defaultURL: url),
+                logger: Logger(label: "bookstore.listener", level: logger.logLevel))
+            try changes.follow(listener)
         } catch {
             pool.shutdown()
             throw error
         }
-
-        var application = Application(configuration: configuration, logger: logger)
+        // Started before the server accepts requests, on /ready, /pools and /metrics, closed
+        // once every request was answered.
+        application.manage(listener)
         // Sampled for /metrics and /pools, asked by /ready, checked against max_connections
         // at start, closed at shutdown after the executors drained.
         application.manage(pool)
@@ -95,18 +105,17 @@ func buildApplication(configuration: Configuration, logger: Logger? = nil) throw
             executor: application.executors[BookstoreSettings.reportsExecutor],
             repository: ReportRepository(pool: pool, delay: settings.reportsDelay))
         application.register(ReportController(reports: reports, timeout: settings.reportsTimeout))
-        application.register(HealthController(changes: changes))
+        application.register(HealthController(changes: changes, listener: listener))
         DatabaseErrors.register(on: &application)
-        // Long polls answer `[]` as soon as shutdown begins rather than after the grace period;
-        // once the server stopped, the listener, the pool and the embedded server go.
-        application.beforeShutdown { changes.stop() }
+        // Long polls answer `[]` as soon as shutdown begins (the waiter registry's results end
+        // then); once the server stopped — listener and pool closed — the embedded server goes.
         application.afterShutdown { [embedded] in
-            changes.stop()
             pool.shutdown()
             embedded?.stop()
         }
         return BookstoreApp(
-            application: application, pool: pool, changes: changes, embedded: embedded, databaseURL: url, settings: settings)
+            application: application, pool: pool, changes: changes, listener: listener, embedded: embedded,
+            databaseURL: url, settings: settings)
     } catch {
         embedded?.stop()
         throw error

@@ -8,10 +8,10 @@ import Foundation
 /// the long poll returns a `DeferredResult` that holds no thread while it waits.
 final class BookController: Controller {
     private let books: BookRepository
-    private let changes: BookChangeFeed
+    private let changes: BookChanges
     private let longPollTimeout: Duration
 
-    init(books: BookRepository, changes: BookChangeFeed, longPollTimeout: Duration) {
+    init(books: BookRepository, changes: BookChanges, longPollTimeout: Duration) {
         self.books = books
         self.changes = changes
         self.longPollTimeout = longPollTimeout

@@ -1,4 +1,5 @@
 import Brigade
+import BrigadePostgres
 
 /// `GET /health`: whether this instance listens for book changes, and how many long polls
 /// wait on it (for load balancers and operators; no database call).
@@ -9,18 +10,20 @@ final class HealthController: Controller {
         var waitingPolls: Int
     }
 
-    private let changes: BookChangeFeed
+    private let changes: BookChanges
+    private let listener: PostgresListener
 
-    init(changes: BookChangeFeed) {
+    init(changes: BookChanges, listener: PostgresListener) {
         self.changes = changes
+        self.listener = listener
     }
 
     func register(with routes: Routes) {
-        routes.get("/health") { [changes] _ in
-            let listening = changes.isListening
+        routes.get("/health") { [changes, listener] _ in
+            let listening = listener.isListening
             return ResponseEntity(
                 status: listening ? .ok : .serviceUnavailable,
-                body: Health(status: listening ? "ok" : "degraded", listening: listening, waitingPolls: changes.waitingCount))
+                body: Health(status: listening ? "ok" : "degraded", listening: listening, waitingPolls: changes.waiters.count))
         }
     }
 }

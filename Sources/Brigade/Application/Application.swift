@@ -36,6 +36,7 @@ public struct Application: Sendable {
     private var interceptors: [any Interceptor] = []
     private var errorHandlers = ErrorHandlers()
     private var managedPools: [any ManagedPool] = []
+    private var components: [any ManagedComponent] = []
     private var shutdownHooks = ShutdownHooks()
     /// Observers told about every answered request, besides those ``makeServer()`` adds from
     /// the configuration (the access log).
@@ -95,6 +96,21 @@ public struct Application: Sendable {
         managedPools.append(pool)
     }
 
+    /// Puts a component the application runs — a PostgreSQL notification listener — under
+    /// the server's management: started before the server accepts requests (a start that
+    /// fails is a start-up failure), asked by `/ready`, shown by `/pools` and `/metrics`, and
+    /// closed at shutdown once every request was answered (so long polls it completes still
+    /// are while the server drains), before the managed pools.
+    ///
+    /// ```swift
+    /// let listener = try PostgresListener(configuration: .init(keys: ConfigKeys(reader: configuration.reader)))
+    /// try listener.listen("book_changes") { notification in … }
+    /// app.manage(listener)
+    /// ```
+    public mutating func manage(_ component: any ManagedComponent) {
+        components.append(component)
+    }
+
     /// Handles errors of type `E` from any route (`@ControllerAdvice`), after the
     /// controller's own handlers.
     public mutating func onError<E: Error, R: ResponseGenerator>(_ type: E.Type, _ handler: @escaping @Sendable (E, Request) throws -> R) {
@@ -141,9 +157,10 @@ public struct Application: Sendable {
         }
         let trie = builder.build()
         var names = Set<String>()
-        let poolNames = ["front", "back"] + configuration.executors.keys.sorted() + managedPools.map(\.name)
+        let poolNames = ["front", "back"] + configuration.executors.keys.sorted() + managedPools.map(\.name) + components.map(\.name)
         for name in poolNames where !names.insert(name).inserted {
-            throw ConfigurationError("two pools are named '\(name)': executors, the front pool and managed pools need distinct names")
+            throw ConfigurationError(
+                "two pools are named '\(name)': executors, the front pool, managed pools and managed components need distinct names")
         }
         try executors.checkNames(declared: Set(configuration.executors.keys))
         var observers = self.observers
@@ -164,7 +181,7 @@ public struct Application: Sendable {
             for pool in managedPools { pool.instrument(PoolTimers(pool: pool.name, factory: metrics.factory)) }
             let pools: [any ManagedPool] = [front] + executors.all + managedPools
             let monitor = PoolMonitor(
-                pools: pools, requests: requests, metrics: metrics,
+                pools: pools, components: components, requests: requests, metrics: metrics,
                 settings: configuration.management, logger: logger)
             // The metrics and the pool advisor's per-route totals come from the same record.
             observers.append(requests)

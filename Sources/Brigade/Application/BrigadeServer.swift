@@ -30,6 +30,7 @@ public final class BrigadeServer: Service, Sendable {
     /// Runs management requests and start-up checks, never the application's work.
     private let managementPool: ThreadPool
     private let stopping = StopFlag()
+    private let componentsStarted = Atomic(false)
     private let shutdownHooks: ShutdownHooks
     /// The application's handle on ``executors``, and the background work launched through it.
     private let applicationExecutors: ApplicationExecutors
@@ -97,6 +98,9 @@ public final class BrigadeServer: Service, Sendable {
     /// - Throws: ``PortUnavailableError`` when the main or the management port cannot be
     ///   bound (in use, not permitted, not this machine's address).
     public func start() async throws {
+        // The application's components first (its notification listener): requests that rely
+        // on them find them working. A component that cannot start fails the start.
+        try await startComponents()
         do {
             try await http.start()
         } catch let error as BindError {
@@ -121,6 +125,25 @@ public final class BrigadeServer: Service, Sendable {
         monitor.start()
     }
 
+    /// Starts the application's managed components (`Application.manage(_:)`)
+    /// — ``start()`` does it first; in-process tests, which serve without a socket, call it
+    /// alone. Calling it again does nothing.
+    /// - Throws: What a component's start threw; those started before it are closed again.
+    public func startComponents() async throws {
+        guard componentsStarted.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        for component in monitor.components {
+            do {
+                try await managementPool.run { try component.start() }
+            } catch {
+                for started in monitor.components {
+                    if started === component { break }
+                    await started.close()
+                }
+                throw error
+            }
+        }
+    }
+
     /// Asynchronous requests waiting for their results now.
     public var pendingAsyncRequests: Int { pending.count }
 
@@ -128,7 +151,8 @@ public final class BrigadeServer: Service, Sendable {
     public var runningBackgroundTasks: Int { background.count }
 
     /// Shuts down gracefully; nothing that was accepted is dropped without an answer:
-    /// 1. stops accepting and closes idle connections; `/ready` answers 503 from now on;
+    /// 1. `/ready` answers 503 from now on; after `server.shutdown-delay` of serving as usual
+    ///    (the load balancer's time to notice), stops accepting and closes idle connections;
     /// 2. ends the streamed responses (their clients reconnect elsewhere), lets pending
     ///    asynchronous requests finish within `grace`, then ends the rest as
     ///    if they timed out (their timeout result or callbacks apply, else `503` with
@@ -139,24 +163,32 @@ public final class BrigadeServer: Service, Sendable {
     ///    through ``Application/executors`` (within what is left of the grace; past it, its
     ///    cancellation signal fires), and then the back executors (up to `grace`), while
     ///    responses can still be written;
-    /// 4. closes the pools the application asked the server to manage (the database pool);
+    /// 4. closes the application's managed components (its notification listener), then the
+    ///    pools it asked the server to manage (the database pool);
     /// 5. closes the connections, the management port and the event loops;
     /// 6. runs the application's ``Application/afterShutdown(_:)`` actions.
     ///
     /// The application's ``Application/beforeShutdown(_:)`` actions run between 1 and 2.
     public func shutdown(grace: Duration = .seconds(30)) async throws {
-        let deadline = ContinuousClock.now + grace
         stopping.set()
+        if configuration.shutdownDelay > .zero {
+            logger.info("shutting down: /ready answers 503; serving on until server.shutdown-delay passes", metadata: [
+                "server.shutdown-delay": "\(configuration.shutdownDelay)",
+            ])
+            try? await Task.sleep(for: configuration.shutdownDelay)
+        }
+        let deadline = ContinuousClock.now + grace
         await http.quiesce()
         for action in shutdownHooks.before { action() }
         // Streams end now (their clients reconnect elsewhere); asynchronous requests get the grace.
-        for exchange in pending.all where exchange.endsWhenShutdownBegins { exchange.shutdownExpired() }
+        for exchange in pending.beginShutdown() { exchange.shutdownExpired() }
         await endPendingRequests(by: deadline)
         _ = await frontPool.shutdownGracefully(timeout: grace)
         await endPendingRequests(by: deadline)
         await background.drain(until: deadline)
         await executors.shutdownGracefully(timeout: grace)
         applicationExecutors.unbind(executors)
+        for component in monitor.components { await component.close() }
         for pool in applicationPools { await pool.close() }
         monitor.stop()
         try? await management?.shutdown()

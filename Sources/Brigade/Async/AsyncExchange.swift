@@ -80,6 +80,8 @@ final class AsyncExchange: PendingExchange {
             return locked.machine.armed()
         }
         perform(action)
+        // A long poll that arrived while the server drains is answered at once.
+        if endsWhenShutdownBegins, services.pending.isShuttingDown { shutdownExpired() }
     }
 
     /// The source's work started on a back thread: the wait for a back thread ends here.
@@ -118,8 +120,9 @@ final class AsyncExchange: PendingExchange {
         expire(.shutdown)
     }
 
-    /// Waited for, within the shutdown's grace.
-    var endsWhenShutdownBegins: Bool { false }
+    /// Waited for within the shutdown's grace, unless its source is a long poll
+    /// (``DeferredResult/endsWhenShutdownBegins``).
+    var endsWhenShutdownBegins: Bool { source.endsWhenShutdownBegins }
 
     private func expire(_ expiry: StateMachine.Expiry) {
         perform(locked.withLock { $0.machine.expire(expiry) })

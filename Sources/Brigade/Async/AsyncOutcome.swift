@@ -15,6 +15,9 @@ protocol AsyncResultSource: Sendable {
     /// Whether its work runs on a back executor (`Callable`, `WebAsyncTask`: timed as
     /// back-queue and back) rather than elsewhere (`DeferredResult`, `async` handlers: async).
     var runsOnBackExecutor: Bool { get }
+    /// Whether the request ends as soon as graceful shutdown begins (a long poll) rather than
+    /// being waited for within the grace.
+    var endsWhenShutdownBegins: Bool { get }
     /// Starts producing the result, once the exchange is armed (timeout, departure watch);
     /// on the front thread that ran the handler, with the request's context bound. Delivers
     /// through `exchange.receive(_:)`.
@@ -36,6 +39,7 @@ protocol AsyncResultSource: Sendable {
 extension AsyncResultSource {
     func recover(from error: any Error) -> AsyncOutcome { .error(error) }
     var runsOnBackExecutor: Bool { false }
+    var endsWhenShutdownBegins: Bool { false }
 }
 
 /// Why an asynchronous result is no longer wanted.

@@ -32,6 +32,18 @@ public final class DeferredResult<T: Sendable>: HandlerResult {
     private let timeoutResult: T?
     private let render: @Sendable (T) -> any ResponseGenerator
     private let locked = Mutex(Locked())
+    private let endsAtShutdown = Atomic(false)
+
+    /// Whether the request ends as soon as graceful shutdown begins — answered as on timeout
+    /// (its timeout result or ``onTimeout(_:)`` callbacks, else `503` with `Retry-After`) —
+    /// instead of holding the drain for up to `server.shutdown-grace`. For long polls, whose
+    /// client simply asks again (and the load balancer sends it to another instance). Default
+    /// `false`; ``WaiterRegistry`` sets it on the results it makes. Set it before returning
+    /// the result from the handler.
+    public var endsWhenShutdownBegins: Bool {
+        get { endsAtShutdown.load(ordering: .relaxed) }
+        set { endsAtShutdown.store(newValue, ordering: .relaxed) }
+    }
 
     private init(timeout: Duration?, timeoutResult: T?, render: @escaping @Sendable (T) -> any ResponseGenerator) {
         self.timeout = timeout

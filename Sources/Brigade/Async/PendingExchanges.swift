@@ -6,8 +6,9 @@ protocol PendingExchange: AnyObject, Sendable {
     /// The server is shutting down: end now (a stream), or as if timed out (an asynchronous
     /// request whose grace passed).
     func shutdownExpired()
-    /// Whether it is a stream, ended as soon as shutdown begins rather than after the grace
-    /// (a ticker would otherwise hold the shutdown for all of it; clients reconnect).
+    /// Whether it ends as soon as shutdown begins rather than after the grace: a stream (a
+    /// ticker would otherwise hold the shutdown for all of it; clients reconnect), a long poll
+    /// (its client asks again).
     var endsWhenShutdownBegins: Bool { get }
 }
 
@@ -28,6 +29,7 @@ final class PendingExchanges: Sendable {
 
     private let state = Mutex(State())
     private let completedCount = Atomic<Int>(0)
+    private let shutdownBegun = Atomic(false)
     private let timedOutCount = Atomic<Int>(0)
 
     /// Asynchronous requests that ended (answered, timed out or abandoned by their client).
@@ -55,6 +57,17 @@ final class PendingExchanges: Sendable {
         }
         for waiter in waiters { waiter.resume(true) }
     }
+
+    /// Graceful shutdown began: returns the requests to end now (streams, long polls). Those
+    /// that arrive from now on are ended as they start (see ``isShuttingDown``).
+    func beginShutdown() -> [any PendingExchange] {
+        shutdownBegun.store(true, ordering: .sequentiallyConsistent)
+        return all.filter(\.endsWhenShutdownBegins)
+    }
+
+    /// Whether graceful shutdown began: a request that ends when it begins and arrives now
+    /// (on a connection still open during the drain) ends at once.
+    var isShuttingDown: Bool { shutdownBegun.load(ordering: .sequentiallyConsistent) }
 
     /// Every request waiting now.
     var all: [any PendingExchange] { state.withLock { Array($0.exchanges.values) } }

@@ -101,6 +101,7 @@ extension Configuration {
             reader: reader)
         management = try Management(keys: keys)
         instances = try keys.int("instances") ?? 1
+        shutdownDelay = try keys.duration("server.shutdown-delay") ?? .zero
         streams = Streams(
             bufferSize: try keys.bytes("streams.buffer-size") ?? Streams().bufferSize,
             writeTimeout: try keys.duration("streams.write-timeout") ?? Streams().writeTimeout)

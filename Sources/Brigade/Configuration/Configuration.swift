@@ -26,6 +26,12 @@ public struct Configuration: Sendable {
     /// `server.shutdown-grace`: on SIGTERM/SIGINT, how long pending requests may take to
     /// finish before they are answered `503` (and the pools get as long to drain). Default 30 s.
     public var shutdownGrace: Duration
+    /// `server.shutdown-delay`: on SIGTERM/SIGINT, how long the server goes on serving
+    /// normally — accepting connections — while `/ready` already answers `503 DOWN`, before
+    /// it stops accepting and drains: time for a load balancer (or whatever reads `/ready` for
+    /// it) to stop sending it new work, so that no request reaches a closing socket. Default
+    /// 0 (stop accepting at once); behind a load balancer, its health-check interval or more.
+    public var shutdownDelay: Duration = .zero
     /// `log.level`: `trace`, `debug`, `info`, `notice`, `warning`, `error`, `critical`. Default `info`.
     public var logLevel: Logger.Level
     /// `server.server-timing`: whether every response the framework writes carries a W3C
@@ -211,6 +217,7 @@ public struct Configuration: Sendable {
     /// Checks every value.
     /// - Throws: ``ConfigurationError`` naming the key of the first invalid value.
     public func validate() throws(ConfigurationError) {
+        if shutdownDelay < .zero { throw ConfigurationError("server.shutdown-delay must not be negative") }
         if !(0...65535).contains(server.port) { throw ConfigurationError("server.port must be between 0 and 65535, got \(server.port)") }
         if server.eventLoops < 1 { throw ConfigurationError("server.event-loops must be at least 1, got \(server.eventLoops)") }
         if server.maxConnections < 1 { throw ConfigurationError("server.max-connections must be at least 1, got \(server.maxConnections)") }

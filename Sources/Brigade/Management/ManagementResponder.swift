@@ -73,20 +73,31 @@ struct ManagementResponder: HTTPResponder {
                 checks[pool.name] = ReadinessCheck(status: "DOWN", detail: "\(error)")
             }
         }
+        for component in monitor.components {
+            do {
+                try component.checkReadiness(timeout: Self.readinessTimeout)
+                checks[component.name] = ReadinessCheck(status: "UP", detail: nil)
+            } catch {
+                checks[component.name] = ReadinessCheck(status: "DOWN", detail: "\(error)")
+            }
+        }
         let up = checks.values.allSatisfy { $0.status == "UP" }
         return try .json(Readiness(status: up ? "UP" : "DOWN", checks: checks), status: up ? .ok : .serviceUnavailable)
     }
 
     private func metrics() -> Response {
         monitor.metrics.update(monitor.pools.map { $0.snapshot() })
+        monitor.metrics.update(monitor.components.map { $0.status() })
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "text/plain; version=0.0.4; charset=utf-8")
         return Response(status: .ok, headers: headers, body: ByteBuffer(string: monitor.metrics.exposition()))
     }
 
     private func report(history: Bool) -> PoolsReport {
-        PoolAdvisor(settings: settings, now: monotonicNanoseconds())
+        var report = PoolAdvisor(settings: settings, now: monotonicNanoseconds())
             .report(monitor.view, pools: monitor.pools, blocking: monitor.requests.blockingRoutes, includeHistory: history)
+        report.components = monitor.components.map { $0.status() }
+        return report
     }
 
     private func poolReport(_ name: String) throws -> Response {

@@ -14,6 +14,8 @@ struct PoolsReport: Encodable, Sendable {
     var warnings: [String]
     /// Saturation episodes the watchdog reported, the latest first.
     var starvation: [StarvationReport]
+    /// The managed components (notification listeners): up or not, their counters.
+    var components: [ComponentStatus] = []
 }
 
 /// One pool in ``PoolsReport``.

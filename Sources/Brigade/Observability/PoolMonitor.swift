@@ -60,6 +60,8 @@ final class PoolMonitor: Sendable {
     private static let maxEvents = 50
 
     let pools: [any ManagedPool]
+    /// The application's managed components (listeners): reported, not sampled.
+    let components: [any ManagedComponent]
     let requests: RequestStatistics
     let metrics: ServerMetrics
     let settings: Configuration.Management
@@ -68,8 +70,12 @@ final class PoolMonitor: Sendable {
     private let windowSamples: Int
     private let historySamples: Int
 
-    init(pools: [any ManagedPool], requests: RequestStatistics, metrics: ServerMetrics, settings: Configuration.Management, logger: Logger) {
+    init(
+        pools: [any ManagedPool], components: [any ManagedComponent] = [], requests: RequestStatistics, metrics: ServerMetrics,
+        settings: Configuration.Management, logger: Logger
+    ) {
         self.pools = pools
+        self.components = components
         self.requests = requests
         self.metrics = metrics
         self.settings = settings

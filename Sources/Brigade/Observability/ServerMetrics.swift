@@ -40,6 +40,9 @@ final class ServerMetrics: Sendable {
 
     private struct State {
         var pools: [String: PoolSeries] = [:]
+        /// Per component and value name: the gauge or counter, and the counter's last total.
+        var componentGauges: [String: CoreMetrics.Gauge] = [:]
+        var componentCounters: [String: (counter: CoreMetrics.Counter, last: UInt64)] = [:]
         var sources: ServerSources?
         var lastCompletedAsync = 0
         var lastTimedOutAsync = 0
@@ -102,6 +105,38 @@ final class ServerMetrics: Sendable {
             if added > 0 { series.addedForBlocked?.increment(by: Int64(clamping: added)) }
         }
         refreshServer()
+    }
+
+    /// Records the managed components' state: `brigade_<kind>_up`, and each counter and gauge
+    /// they report, labelled with the component's name.
+    func update(_ statuses: [ComponentStatus]) {
+        for status in statuses {
+            let dimensions = [("name", status.name)]
+            var gauges = status.gauges
+            gauges["up"] = status.isUp ? 1 : 0
+            for (key, value) in gauges {
+                let label = "brigade_\(status.kind)_\(key)"
+                let gauge = state.withLock { state in
+                    let id = "\(label)|\(status.name)"
+                    if let gauge = state.componentGauges[id] { return gauge }
+                    let gauge = CoreMetrics.Gauge(label: label, dimensions: dimensions, factory: factory)
+                    state.componentGauges[id] = gauge
+                    return gauge
+                }
+                gauge.record(value)
+            }
+            for (key, total) in status.counters {
+                let label = "brigade_\(status.kind)_\(key)_total"
+                let (counter, delta) = state.withLock { state -> (CoreMetrics.Counter, UInt64) in
+                    let id = "\(label)|\(status.name)"
+                    let entry = state.componentCounters[id]
+                        ?? (CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory), 0)
+                    state.componentCounters[id] = (entry.counter, total)
+                    return (entry.counter, total &- entry.last)
+                }
+                if delta > 0 { counter.increment(by: Int64(clamping: delta)) }
+            }
+        }
     }
 
     /// Records the server's own counters (asynchronous requests, connections).

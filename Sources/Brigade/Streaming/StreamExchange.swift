@@ -100,6 +100,10 @@ final class StreamExchange: PendingExchange {
             return locked.machine.state == .opening
         }
         guard opening else { return }  // over already: timed out or abandoned while arming
+        if services.pending.isShuttingDown {
+            shutdownExpired()  // opened while the server drains: its client reconnects elsewhere
+            return
+        }
         WorkContext.$current.withValue(context) { source.start(self) }
     }
 

@@ -81,4 +81,27 @@ extension PostgresConnection {
             guard try handler(notification) else { return }
         }
     }
+
+    /// How ``waitForNotification(until:interrupt:)`` ended.
+    enum NotificationWait {
+        case notification(PostgresNotification)
+        case timedOut
+        case interrupted
+    }
+
+    /// Waits for a notification until `deadline`, or until `interrupt` is woken (a listener
+    /// asked to change its channels or to stop). Ignores the ``WorkContext``.
+    /// - Throws: ``PostgresError`` `.connection` when the connection broke.
+    func waitForNotification(until deadline: ContinuousClock.Instant, interrupt: WakeupPipe) throws -> NotificationWait {
+        let pq = try handle()
+        while true {
+            guard pq.consumeInput() else { throw PostgresError.connection(pq.errorMessage) }
+            if let notification = pq.nextNotification() { return .notification(notification) }
+            switch SocketWait.wait(pq.socket, for: .read, deadline: deadline, extra: interrupt.readEnd) {
+            case .timedOut: return .timedOut
+            case .extra: return .interrupted
+            case .ready: continue
+            }
+        }
+    }
 }

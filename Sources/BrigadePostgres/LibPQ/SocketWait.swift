@@ -78,4 +78,14 @@ final class WakeupPipe: @unchecked Sendable {
         var byte: UInt8 = 1
         _ = write(writeEnd, &byte, 1)
     }
+
+    /// Empties the pipe after a wake-up, so the next `poll` waits again. Never blocks.
+    func drain() {
+        var pending = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+        var bytes = [UInt8](repeating: 0, count: 64)
+        while poll(&pending, 1, 0) > 0, pending.revents & Int16(POLLIN) != 0 {
+            guard read(readEnd, &bytes, bytes.count) > 0 else { return }
+            pending.revents = 0
+        }
+    }
 }
