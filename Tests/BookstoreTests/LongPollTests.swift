@@ -86,8 +86,11 @@ extension BookstoreTests {
                 let killed = try await bookstore.application.executors.run {
                     try bookstore.pool.query(
                         """
-                        SELECT count(*) FROM pg_stat_activity
-                        WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pg_terminate_backend(pid, 5000)
+                        -- OFFSET 0: the database filter runs first, never the call on other tests' backends.
+                        SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) FROM (
+                            SELECT pid FROM pg_stat_activity
+                            WHERE datname = current_database() AND query LIKE 'LISTEN%' OFFSET 0
+                        ) AS listeners
                         """
                     ).first?.decode(Int.self, at: 0)
                 }

@@ -118,6 +118,7 @@ extension PostgresListener {
                 state.dropped += 1
                 return state.overflowed.insert(notification.channel).inserted
             }
+            announceChange()
             if first {
                 logger.warning("notification handlers fall behind: notifications dropped; onMissed will run", metadata: [
                     "listener": "\(configuration.name)", "channel": "\(notification.channel)",
