@@ -158,7 +158,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "Ticker",
-            dependencies: ["Brigade", "BrigadeExecutors"],
+            dependencies: ["Brigade", "BrigadeExecutors", "BrigadePostgres"],
             path: "Examples/Ticker",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -243,7 +243,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TickerTests",
-            dependencies: ["Ticker", "Brigade", "BrigadeTesting"],
+            dependencies: ["Ticker", "Brigade", "BrigadeTesting", "BrigadePostgres"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

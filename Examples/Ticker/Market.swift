@@ -6,6 +6,10 @@ import Synchronization
 /// A simulated market: every `interval` one symbol's price takes a random step. Each quote is
 /// numbered, kept in a window of recent ones (for subscribers resuming after a
 /// `Last-Event-ID`), and published to the topic of its symbol.
+///
+/// With a ``relay`` (several instances on one PostgreSQL), a move is not applied here but
+/// handed to the relay, which numbers it once for all instances and brings it back to every
+/// instance's ``apply(symbol:price:sequence:)`` — this one's included.
 final class Market: Sendable {
     /// How many recent quotes are kept for resumption.
     static let replayWindow = 4096
@@ -17,6 +21,7 @@ final class Market: Sendable {
         var running = false
         var task: Scheduler.ScheduledTask?
         var generator = SystemRandomNumberGenerator()
+        var relay: (@Sendable (String, Double) -> Void)?
     }
 
     let symbols: [String]
@@ -72,14 +77,37 @@ final class Market: Sendable {
         }
     }
 
-    /// Moves one price and publishes it.
+    /// Where moves go instead of being applied here: set when prices travel through PostgreSQL.
+    var relay: (@Sendable (String, Double) -> Void)? {
+        get { state.withLock { $0.relay } }
+        set { state.withLock { $0.relay = newValue } }
+    }
+
+    /// Moves one price and publishes it (or hands it to the relay).
     func tick() {
-        state.withLock { state in
-            guard let symbol = symbols.randomElement(using: &state.generator), let last = state.prices[symbol] else { return }
+        let move = state.withLock { state -> (String, Double)? in
+            guard let symbol = symbols.randomElement(using: &state.generator), let last = state.prices[symbol] else { return nil }
             let step = Double.random(in: -0.01...0.01, using: &state.generator)
-            state.sequence += 1
-            let quote = Quote(
-                symbol: symbol, price: (last.price * (1 + step) * 100).rounded() / 100, sequence: state.sequence, time: Date())
+            return (symbol, (last.price * (1 + step) * 100).rounded() / 100)
+        }
+        guard let (symbol, price) = move else { return }
+        post(symbol: symbol, price: price)
+    }
+
+    /// A new price for `symbol` (a trade reported by `POST /quotes/{symbol}`, or a simulated
+    /// move): through the relay when there is one, else applied here.
+    func post(symbol: String, price: Double) {
+        if let relay { relay(symbol, price) } else { apply(symbol: symbol, price: price, sequence: nil) }
+    }
+
+    /// Records a price and publishes it to the symbol's subscribers.
+    /// - Parameter sequence: The number the relay gave it (the same on every instance), or
+    ///   `nil` to number it here.
+    func apply(symbol: String, price: Double, sequence: Int?) {
+        state.withLock { state in
+            guard state.prices[symbol] != nil else { return }
+            state.sequence = max(state.sequence + 1, sequence ?? 0)
+            let quote = Quote(symbol: symbol, price: price, sequence: sequence ?? state.sequence, time: Date())
             state.prices[symbol] = quote
             state.recent.append(quote)
             if state.recent.count > Self.replayWindow { state.recent.removeFirst(state.recent.count - Self.replayWindow) }

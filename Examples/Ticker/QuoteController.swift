@@ -2,8 +2,14 @@ import Brigade
 import Foundation
 
 /// `GET /quotes/stream?symbols=AAPL,MSFT` (Server-Sent Events, resumable with
-/// `Last-Event-ID`), `GET /quotes/{symbol}` (the last price), `GET /quotes` (the symbols).
+/// `Last-Event-ID`), `GET /quotes/{symbol}` (the last price), `GET /quotes` (the symbols),
+/// `POST /quotes/{symbol}` (`{"price": 123.45}`: a trade, published to every subscriber — of
+/// every instance when they share a database).
 final class QuoteController: Controller {
+    struct Trade: Codable, Sendable {
+        let price: Double
+    }
+
     private let market: Market
 
     init(market: Market) {
@@ -17,6 +23,17 @@ final class QuoteController: Controller {
             let symbol = try request.path("symbol", as: String.self)
             guard let quote = market.quote(symbol) else { throw HTTPError(.notFound, "no quotes for \(symbol)") }
             return quote
+        }
+        routes.post("/quotes/{symbol}") { [market] request in
+            let symbol = try request.path("symbol", as: String.self).uppercased()
+            guard market.quote(symbol) != nil else { throw HTTPError(.notFound, "no quotes for \(symbol)") }
+            let trade = try request.decode(Trade.self)
+            guard trade.price.isFinite, trade.price > 0 else {
+                throw HTTPError(.unprocessableEntity, "price must be a positive number",
+                                invalidParameters: [.init(name: "price", reason: "must be positive")])
+            }
+            market.post(symbol: symbol, price: (trade.price * 100).rounded() / 100)
+            return ResponseEntity<String>(status: .accepted, body: nil)
         }
     }
 

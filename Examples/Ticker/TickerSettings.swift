@@ -8,10 +8,15 @@ import Foundation
 /// | `tick-ms` (`TICK_MS`) | `1000` | the ticker's period, in milliseconds |
 /// | `market.interval` | `200ms` | how often the simulated market moves a price |
 /// | `market.symbols` | `AAPL,MSFT,GOOG,AMZN,NVDA,META,TSLA,IBM` | the symbols it quotes |
+/// | `market.simulate` | `true` | whether this instance moves prices by itself |
+/// | `database.url` (`DATABASE_URL`) | unset | when set, prices go through PostgreSQL (`NOTIFY`) to every instance |
 struct TickerSettings: Sendable {
     var tick: Duration
     var marketInterval: Duration
     var symbols: [String]
+    var simulate: Bool
+    /// `nil`: one instance on its own; set: quotes are relayed to every instance.
+    var databaseURL: String?
 
     init(keys: ConfigKeys) throws(ConfigurationError) {
         let milliseconds = try keys.int("tick-ms") ?? 1000
@@ -22,5 +27,7 @@ struct TickerSettings: Sendable {
         symbols = (keys.string("market.symbols") ?? "AAPL,MSFT,GOOG,AMZN,NVDA,META,TSLA,IBM")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty }
         guard !symbols.isEmpty else { throw ConfigurationError("market.symbols must name at least one symbol") }
+        simulate = try keys.bool("market.simulate") ?? true
+        databaseURL = keys.string("database.url").flatMap { $0.isEmpty ? nil : $0 }
     }
 }
