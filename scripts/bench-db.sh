@@ -10,29 +10,19 @@ THREADS="${1:-4}"
 SECONDS_PER_RUN="${2:-10}"
 cd "$(dirname "$0")/.."
 
-PGBIN="${PGBIN:-$(pg_config --bindir 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)}"
+source scripts/throwaway-postgres.sh
 PGPORT="${PGPORT:-54391}"
 PGDIR="$(mktemp -d /tmp/bench-db-XXXXXX)"
-chmod 755 "$PGDIR"
-if [ "$(id -u)" = 0 ]; then AS=(runuser -u postgres --); chown postgres:postgres "$PGDIR"; else AS=(); fi
-SERVER_PIN=(); CLIENT_PIN=()
-if [ "${PIN:-0}" = 1 ]; then SERVER_PIN=(taskset -c 0); CLIENT_PIN=(taskset -c 1); fi
+CLIENT_PIN=()
+if [ "${PIN:-0}" = 1 ]; then PG_CPU=0; CLIENT_PIN=(taskset -c 1); fi
 
-cleanup() {
-  if [ -f "$PGDIR/data/postmaster.pid" ]; then "${AS[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -m immediate -w stop >/dev/null 2>&1 || true; fi
-  rm -rf "$PGDIR"
-}
-trap cleanup EXIT
+trap 'pg_throwaway_remove "$PGDIR"' EXIT
 
 echo "building pg-benchmark (release)…" >&2
 swift build -c release --product pg-benchmark >&2
 
-"${AS[@]}" "$PGBIN/initdb" -D "$PGDIR/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >"$PGDIR/initdb.log" 2>&1
-mkdir -p "$PGDIR/sock"
-if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$PGDIR/sock"; fi
-"${AS[@]}" "${SERVER_PIN[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t 30 -o \
-  "-p $PGPORT -k $PGDIR/sock -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c max_connections=100" start >/dev/null
-URL="postgresql://postgres@/postgres?host=$PGDIR/sock&port=$PGPORT"
+pg_throwaway_start "$PGDIR" "$PGPORT" "-c max_connections=100"
+URL="$PG_URL"
 
 psql -q -h "$PGDIR/sock" -p "$PGPORT" -U postgres postgres <<'SQL'
 CREATE TABLE IF NOT EXISTS world (id integer PRIMARY KEY, randomnumber integer NOT NULL);

@@ -3,8 +3,9 @@
 # libpq (headers + pkg-config file) for CBrigadeLibPQ, the PostgreSQL server binaries for
 # EmbeddedPostgres, and pkg-config; with BRIGADE_TEST_DEPS=1 (test.sh) also Chromium's
 # headless shell, in which the dashboard and EventSource tests run, and curl, the independent
-# client the streaming tests read chunked bodies with. Sourced by run.sh and test.sh; safe to
-# run repeatedly.
+# client the streaming tests read chunked bodies with; with BRIGADE_CLUSTER_DEPS=1 (cluster.sh)
+# nginx, the load balancer in front of the instances, and curl. Sourced by run.sh, test.sh and
+# the benchmark scripts; safe to run repeatedly.
 set -euo pipefail
 
 brigade_missing_packages() {
@@ -17,8 +18,11 @@ brigade_missing_packages() {
   if [ "${BRIGADE_TEST_DEPS:-0}" = 1 ] && ! command -v chromium-headless-shell >/dev/null 2>&1; then
     missing+=(chromium-headless-shell)
   fi
-  if [ "${BRIGADE_TEST_DEPS:-0}" = 1 ] && ! command -v curl >/dev/null 2>&1; then
+  if { [ "${BRIGADE_TEST_DEPS:-0}" = 1 ] || [ "${BRIGADE_CLUSTER_DEPS:-0}" = 1 ]; } && ! command -v curl >/dev/null 2>&1; then
     missing+=(curl)
+  fi
+  if [ "${BRIGADE_CLUSTER_DEPS:-0}" = 1 ] && ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+    missing+=(nginx)   # the binary itself (nginx-light only adds modules to it)
   fi
   echo "${missing[@]:-}"
 }

@@ -6,7 +6,7 @@
 # Server on CPU 0, the `overload` generator on CPU 1, loopback only, bounded in time.
 # Prints the generator's lines, a Markdown table and the server's RSS (sampled VmRSS and
 # VmHWM); then stops the server with SIGTERM. Exits non-zero if any request got no answer,
-# if the recovery phase got anything but 200s or a p99 above 3 × MS, or if the server did
+# if the recovery phase got anything but 2xx or a p99 above 3 × MS, or if the server did
 # not exit 0.
 # Env: MODES ("callable sync"), MS (100), THREADS (16), QUEUE (64), OVER (20), AFTER (10),
 #      PORT (18095), OUT (results)
@@ -31,7 +31,7 @@ trap cleanup EXIT
 rss_mib() { awk -v k="$1" '$1 == k":" {printf "%.1f", $2 / 1024}' "/proc/$server/status"; }
 
 failed=0
-table="| mode | phase | load | sent | 200 | 503 | other | no answer | p50 ms | p99 ms | max ms |
+table="| mode | phase | load | sent | 2xx | 503 | other | no answer | p50 ms | p99 ms | max ms |
 |---|---|---|---|---|---|---|---|---|---|---|"
 memory=""
 for mode in $MODES; do
@@ -69,19 +69,19 @@ for mode in $MODES; do
   memory="$memory| $mode | $idle | $peak | $hwm | $after | $status |
 "
 
-  # The recovery phase (the third): only 200s, p99 within 3 × MS.
+  # The recovery phase (the third): only 2xx, p99 within 3 × MS.
   awk -v mode="$mode" -v ms="$MS" '
-    /^phase 3 / && (!/ 503: 0,/ || !/ other: 0,/) { print "FAIL: " mode ": the recovery phase got other answers than 200"; bad = 1 }
+    /^phase 3 / && (!/ 503: 0,/ || !/ other: 0,/) { print "FAIL: " mode ": the recovery phase got other answers than 2xx"; bad = 1 }
     /^phase 3 / { if (match($0, /p99 [0-9.]+/) && substr($0, RSTART + 4, RLENGTH - 4) + 0 > 3 * ms) { print "FAIL: " mode ": recovery p99 above " 3 * ms " ms"; bad = 1 } }
     END { exit bad }' "$OUT/overload-$mode.txt" >&2 || failed=1
 
   rows=$(awk -v mode="$mode" '
-    /^phase / {   # phase N (R req/s for S s): sent …, 200: …, 503: …, other: …, no answer: …, latency p50 … ms, p99 … ms, max … ms
+    /^phase / {   # phase N (R req/s for S s): sent …, 2xx: …, 503: …, other: …, no answer: …, latency p50 … ms, p99 … ms, max … ms
       n = $2 + 0; load = substr($3, 2) " req/s, " (n == 1 ? "" : n == 2 ? "first " : "next ") $6 " s"
       line = $0; gsub(/,/, "", line); count = split(line, f, " ")
       for (i = 1; i < count; i++) v[f[i]] = f[i + 1]
       printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", mode, (n == 1 ? "overload" : n == 2 ? "drain" : "recovered"),
-        load, v["sent"], v["200:"], v["503:"], v["other:"], v["answer:"], v["p50"], v["p99"], v["max"]
+        load, v["sent"], v["2xx:"], v["503:"], v["other:"], v["answer:"], v["p50"], v["p99"], v["max"]
     }' "$OUT/overload-$mode.txt")
   table="$table
 $rows"

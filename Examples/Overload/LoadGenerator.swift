@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -6,29 +7,57 @@ import NIOPosix
 /// answers, over keep-alive connections taken from a pool (a new one is opened when none is
 /// free, up to ``Options/maxConnections``; beyond, requests wait for a free one, their clock
 /// running). A request without a complete answer within the deadline, or whose connection
-/// closes before the answer, counts as "no answer".
+/// closes before the answer, counts as "no answer". Requests take the kinds of
+/// ``Options/requests`` in turn; each is counted in its phase's and its kind's ``Tally``.
 ///
 /// Confined to one event loop: it is made there (``run(_:on:)``) and only its own scheduled
 /// tasks, future callbacks and channel handlers — all on that loop — touch it.
 final class LoadGenerator {
     /// What a run measured.
     struct Report: Sendable {
-        let phases: [PhaseStats]
+        /// One per phase of ``Options/phases``.
+        let phases: [Tally]
+        /// One per kind of request (``Options/kinds``), over every phase.
+        let kinds: [Tally]
         /// Connections open (or opening) at once, at most.
         let peakConnections: Int
+        /// When the first phase started, in seconds since 1970.
+        let start: Double
+        /// Every request, in the order they finished, when ``Options/logPath`` is set.
+        let outcomes: [Outcome]
+    }
+
+    /// How one request ended.
+    struct Outcome: Sendable {
+        /// When it was due, from the start of the run.
+        let due: Int64
+        /// Its index in ``Options/kinds``.
+        let kind: Int
+        /// `nil`: no answer.
+        let status: Int?
+        /// From due to answer (or to the end, without one).
+        let latency: Int64
     }
 
     /// One request, from the moment it was due to its answer or its end.
     fileprivate final class Request {
         let phase: Int
+        let kind: Int
         let due: NIODeadline
+        let method: HTTPMethod
+        let uri: String
+        let body: String?
         var connection: Connection?
         var timer: Scheduled<Void>?
         var finished = false
 
-        init(phase: Int, due: NIODeadline) {
+        init(phase: Int, kind: Int, number: Int, template: RequestTemplate, due: NIODeadline) {
             self.phase = phase
+            self.kind = kind
             self.due = due
+            self.method = template.method
+            self.uri = template.uri(number)
+            self.body = template.body(number)
         }
     }
 
@@ -36,7 +65,15 @@ final class LoadGenerator {
     private let loop: any EventLoop
     private let bootstrap: ClientBootstrap
     private let done: EventLoopPromise<Report>
-    private var stats: [PhaseStats]
+    private var phases: [Tally]
+    private var kinds: [Tally]
+    /// The kind of each turn of the round-robin over ``Options/requests``.
+    private let turns: [Int]
+    private var outcomes: [Outcome] = []
+    private var started = NIODeadline.now()
+    private var startedWall = Date()
+    /// How many requests were made: the next one's number is `firstNumber` + this.
+    private var made = 0
     private var idle: [Connection] = []
     private var waiting = CircularBuffer<Request>()
     /// Open or opening.
@@ -54,7 +91,11 @@ final class LoadGenerator {
         self.options = options
         self.loop = loop
         self.done = loop.makePromise()
-        self.stats = options.phases.map(PhaseStats.init(phase:))
+        self.phases = options.phases.map { Tally(expected: $0.requests) }
+        let total = options.phases.reduce(0) { $0 + $1.requests }
+        let kinds = options.kinds
+        self.kinds = kinds.map { _ in Tally(expected: total / options.requests.count + 1) }
+        self.turns = options.requests.map { request in kinds.firstIndex(of: request)! }
         self.bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.seconds(Int64(options.deadlineSeconds)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -64,12 +105,15 @@ final class LoadGenerator {
     }
 
     private func start() -> EventLoopFuture<Report> {
-        startPhase(0, at: .now())
+        startedWall = Date()
+        started = .now()
+        if options.logPath != nil { outcomes.reserveCapacity(options.phases.reduce(0) { $0 + $1.requests }) }
+        startPhase(0, at: started)
         return done.futureResult
     }
 
     private func startPhase(_ index: Int, at start: NIODeadline) {
-        guard index < stats.count else {
+        guard index < phases.count else {
             sendingDone = true
             finishIfDone()
             return
@@ -80,21 +124,30 @@ final class LoadGenerator {
     /// Sends every request of phase `index` due by now (request n is due at start + n/rate),
     /// then comes back a millisecond later, or at the next phase's start.
     private func tick(_ index: Int, start: NIODeadline) {
-        let phase = stats[index].phase
+        let phase = options.phases[index]
         let rate = Int64(phase.rate)
         let elapsed = (NIODeadline.now() - start).nanoseconds
         let due = min(phase.requests, Int(elapsed * rate / 1_000_000_000) + 1)
-        while stats[index].sent < due {
-            let n = Int64(stats[index].sent)
-            stats[index].sent += 1
-            send(Request(phase: index, due: start + .nanoseconds(n * 1_000_000_000 / rate)))
+        while phases[index].sent < due {
+            let n = Int64(phases[index].sent)
+            phases[index].sent += 1
+            send(makeRequest(phase: index, due: start + .nanoseconds(n * 1_000_000_000 / rate)))
         }
-        if stats[index].sent == phase.requests {
+        if phases[index].sent == phase.requests {
             let next = start + .seconds(Int64(phase.seconds))
             loop.assumeIsolated().scheduleTask(deadline: next) { self.startPhase(index + 1, at: next) }
         } else {
             loop.assumeIsolated().scheduleTask(in: .milliseconds(1)) { self.tick(index, start: start) }
         }
+    }
+
+    /// The next request of the round-robin over ``Options/requests``, with the next number.
+    private func makeRequest(phase: Int, due: NIODeadline) -> Request {
+        let turn = made % options.requests.count
+        let number = options.firstNumber + made
+        made += 1
+        kinds[turns[turn]].sent += 1
+        return Request(phase: phase, kind: turns[turn], number: number, template: options.requests[turn], due: due)
     }
 
     private func send(_ request: Request) {
@@ -174,10 +227,16 @@ final class LoadGenerator {
         request.finished = true
         request.timer?.cancel()
         request.connection = nil
+        let latency = (NIODeadline.now() - request.due).nanoseconds
         if let status {
-            stats[request.phase].answered(status: status, latency: (NIODeadline.now() - request.due).nanoseconds)
+            phases[request.phase].answered(status: status, latency: latency)
+            kinds[request.kind].answered(status: status, latency: latency)
         } else {
-            stats[request.phase].noAnswer += 1
+            phases[request.phase].noAnswer += 1
+            kinds[request.kind].noAnswer += 1
+        }
+        if options.logPath != nil {
+            outcomes.append(Outcome(due: (request.due - started).nanoseconds, kind: request.kind, status: status, latency: latency))
         }
         outstanding -= 1
         finishIfDone()
@@ -188,7 +247,9 @@ final class LoadGenerator {
         let connections = idle
         idle = []
         for connection in connections { connection.close() }
-        done.succeed(Report(phases: stats, peakConnections: peakConnections))
+        done.succeed(Report(
+            phases: phases, kinds: kinds, peakConnections: peakConnections,
+            start: startedWall.timeIntervalSince1970, outcomes: outcomes))
     }
 }
 
@@ -216,9 +277,17 @@ private final class Connection: ChannelInboundHandler {
         self.request = request
         request.connection = self
         status = nil
-        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: generator.options.path)
+        var head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.uri)
         head.headers.add(name: "host", value: generator.options.host)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if let body = request.body {
+            let buffer = context.channel.allocator.buffer(string: body)
+            head.headers.add(name: "content-type", value: "application/json")
+            head.headers.add(name: "content-length", value: String(buffer.readableBytes))
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        } else {
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+        }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 
