@@ -66,6 +66,35 @@ final class CommandFlight {
         }
     }
 
+    /// The next chunk of a `COPY … TO STDOUT`, with the same deadline and cancel rules as
+    /// ``next()``.
+    func nextCopyData() throws(PostgresError) -> LibPQConnection.CopyOut {
+        while true {
+            do {
+                return try pq.getCopyData(deadline: timedOut ? graceDeadline : scope.deadline)
+            } catch {
+                switch error {
+                case .timedOut:
+                    if timedOut {
+                        abandoned = true
+                        throw PostgresError.timeout("deadline passed and the server did not answer the cancel request")
+                    }
+                    timedOut = true
+                    graceDeadline = .now + Self.cancelGrace
+                    pq.canceller?.cancel()
+                case .connectionLost(let message):
+                    throw PostgresError.connection(message)
+                }
+            }
+        }
+    }
+
+    /// The consumer stopped reading: asks the server to cancel the command (its remaining
+    /// results are then drained and dropped).
+    func cancelOnServer() {
+        pq.canceller?.cancel()
+    }
+
     /// The error a failed result stands for: a `query_canceled` caused by this flight's
     /// deadline or signal becomes `.timeout` / `.cancelled`.
     func error(for result: LibPQResult) -> PostgresError {

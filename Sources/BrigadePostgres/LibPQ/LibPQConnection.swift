@@ -128,6 +128,82 @@ final class LibPQConnection {
         return LibPQResult(result)
     }
 
+    // MARK: single-row mode and COPY
+
+    /// Asks for the command just sent to return its rows one result per row.
+    func setSingleRowMode() -> Bool { PQsetSingleRowMode(raw) == 1 }
+
+    /// What ``getCopyData(deadline:)`` read.
+    enum CopyOut {
+        /// One chunk (a row, for text and CSV formats); valid until the next call.
+        case chunk(UnsafeRawBufferPointer, release: UnsafeMutablePointer<CChar>)
+        /// The COPY ended; its final result follows with ``nextResult(deadline:)``.
+        case done
+    }
+
+    /// The next chunk of a `COPY … TO STDOUT`, waiting for it until `deadline`.
+    func getCopyData(deadline: ContinuousClock.Instant?) throws(WaitFailure) -> CopyOut {
+        while true {
+            var buffer: UnsafeMutablePointer<CChar>?
+            let length = PQgetCopyData(raw, &buffer, 1)
+            if length > 0, let buffer {
+                return .chunk(UnsafeRawBufferPointer(start: buffer, count: Int(length)), release: buffer)
+            }
+            if length == -1 { return .done }
+            if length == -2 { throw .connectionLost(errorMessage) }
+            if SocketWait.wait(PQsocket(raw), for: .read, deadline: deadline) == .timedOut { throw .timedOut }
+            if PQconsumeInput(raw) == 0 { throw .connectionLost(errorMessage) }
+        }
+    }
+
+    /// Frees a chunk ``getCopyData(deadline:)`` returned.
+    func release(_ chunk: UnsafeMutablePointer<CChar>) { PQfreemem(chunk) }
+
+    /// Switches libpq's sending between blocking and not (COPY FROM waits for room itself,
+    /// so that a deadline applies).
+    func setNonBlocking(_ on: Bool) -> Bool { PQsetnonblocking(raw, on ? 1 : 0) == 0 }
+
+    /// Queues `bytes` of a `COPY … FROM STDIN`, waiting for room until `deadline`.
+    func putCopyData(_ bytes: UnsafeRawBufferPointer, deadline: ContinuousClock.Instant?) throws(WaitFailure) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        while true {
+            let rc = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { PQputCopyData(raw, $0, Int32(bytes.count)) }
+            if rc == 1 { return }
+            if rc == -1 { throw .connectionLost(errorMessage) }
+            try waitWritable(deadline: deadline)
+        }
+    }
+
+    /// Ends a `COPY … FROM STDIN`: with `error`, the server aborts it (and the statement fails
+    /// with that message). Sends everything queued, waiting until `deadline`.
+    func putCopyEnd(error: String?, deadline: ContinuousClock.Instant?) throws(WaitFailure) {
+        while true {
+            let rc = PQputCopyEnd(raw, error)
+            if rc == 1 { break }
+            if rc == -1 { throw .connectionLost(errorMessage) }
+            try waitWritable(deadline: deadline)
+        }
+        try flush(deadline: deadline)
+    }
+
+    /// Sends what libpq has queued, waiting for the socket until `deadline`.
+    func flush(deadline: ContinuousClock.Instant?) throws(WaitFailure) {
+        while true {
+            let rc = PQflush(raw)
+            if rc == 0 { return }
+            if rc == -1 { throw .connectionLost(errorMessage) }
+            try waitWritable(deadline: deadline)
+        }
+    }
+
+    private func waitWritable(deadline: ContinuousClock.Instant?) throws(WaitFailure) {
+        if SocketWait.wait(PQsocket(raw), for: .write, deadline: deadline) == .timedOut { throw .timedOut }
+        // The server may be sending meanwhile (an error ending the COPY): read it, so that it
+        // cannot wait on us while we wait on it.
+        if PQconsumeInput(raw) == 0 { throw .connectionLost(errorMessage) }
+        if PQflush(raw) == -1 { throw .connectionLost(errorMessage) }
+    }
+
     // MARK: pipeline mode
 
     func enterPipelineMode() -> Bool { PQenterPipelineMode(raw) == 1 }

@@ -13,13 +13,16 @@ final class LibPQResult: @unchecked Sendable {
     deinit { PQclear(raw) }
 
     enum Status {
-        case commandOK, tuplesOK, emptyQuery, pipelineSync, pipelineAborted, error, other
+        case commandOK, tuplesOK, singleTuple, copyIn, copyOut, emptyQuery, pipelineSync, pipelineAborted, error, other
     }
 
     var status: Status {
         switch PQresultStatus(raw) {
         case PGRES_COMMAND_OK: .commandOK
         case PGRES_TUPLES_OK: .tuplesOK
+        case PGRES_SINGLE_TUPLE: .singleTuple
+        case PGRES_COPY_IN: .copyIn
+        case PGRES_COPY_OUT: .copyOut
         case PGRES_EMPTY_QUERY: .emptyQuery
         case PGRES_PIPELINE_SYNC: .pipelineSync
         case PGRES_PIPELINE_ABORTED: .pipelineAborted

@@ -30,6 +30,14 @@ public struct PostgresRows: RandomAccessCollection, Sendable {
         self.endIndex = result.rowCount
     }
 
+    /// The rows of `result`, whose columns are known already (single-row mode: the same for
+    /// every row of a statement — described once, not once per row).
+    init(result: LibPQResult, columns: [PostgresColumn]) {
+        self.result = result
+        self.columns = columns
+        self.endIndex = result.rowCount
+    }
+
     /// An empty result (no columns, no rows).
     init() {
         result = nil
