@@ -91,11 +91,11 @@ import Testing
             #expect(fields[0] == "true")
             let receivedAtPause = try #require(Int(fields[1]))
             let peak = try #require(Int(fields[2]))
-            // The 128 KiB window, plus at most what one wake-up of the event loop had read.
+            // The 128 KiB window plus one socket read (measured: 193,408 bytes); bounded here by
+            // what the first wake-up may read before one-read-per-wake-up applies.
             #expect(receivedAtPause < 2 << 20, "the connector kept reading: \(receivedAtPause) bytes of \(size)")
-            #expect(peak <= 2 << 20, "peak buffered \(peak)")
+            #expect(peak <= 1 << 20, "peak buffered \(peak)")
             #expect(Int(fields[4]) == size)
-            print("request-streaming backpressure: received at pause \(receivedAtPause), peak buffered \(peak), pauses \(fields[3])")
             await connection.close()
         }
     }
