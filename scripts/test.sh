@@ -17,7 +17,7 @@ if [ $# -gt 0 ]; then exec swift test --skip-build --disable-xctest "$@"; fi
 # 4. the suites that block threads on a real PostgreSQL;
 # 5. everything else (the summary line CI reads last).
 database_suites='BrigadePostgresTests|BrigadeMigrationsTests|BookstoreTests|BenchmarksTests'
-timing_suites='HostileClientTests'
+timing_suites='HostileClientTests|StreamedBodyTimeoutTests'
 process_suites='StartupFailureTests|SignalShutdownTests|FrontThreadTests'
 swift test --skip-build --disable-xctest --filter LoadTests
 swift test --skip-build --disable-xctest --filter "$timing_suites"

@@ -23,58 +23,58 @@ extension Routes {
     public func get(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> Void) { on(.GET, template, handler) }
 
     /// Registers a `POST` handler; see ``Routes``.
-    public func post<R: HandlerResult>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.POST, template, handler) }
+    public func post<R: HandlerResult>(_ template: String, body: RequestBodyMode = .buffered, _ handler: @escaping @Sendable (Request) throws -> R) { on(.POST, template, body: body, handler) }
     /// Registers a `POST` handler whose `Encodable` result is sent as JSON.
     @_disfavoredOverload
-    public func post<R: Encodable & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.POST, template, handler) }
+    public func post<R: Encodable & Sendable>(_ template: String, body: RequestBodyMode = .buffered, _ handler: @escaping @Sendable (Request) throws -> R) { on(.POST, template, body: body, handler) }
     /// Registers a `POST` handler that answers `204 No Content`.
     @_disfavoredOverload
-    public func post(_ template: String, _ handler: @escaping @Sendable (Request) throws -> Void) { on(.POST, template, handler) }
+    public func post(_ template: String, body: RequestBodyMode = .buffered, _ handler: @escaping @Sendable (Request) throws -> Void) { on(.POST, template, body: body, handler) }
 
     /// Registers an `async` `POST` handler; see ``Routes``.
-    public func post<R: ResponseGenerator>(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> R) { on(.POST, template, handler) }
+    public func post<R: ResponseGenerator>(_ template: String, body: RequestBodyMode = .buffered, _ handler: @escaping @Sendable (Request) async throws -> R) { on(.POST, template, body: body, handler) }
     /// Registers an `async` `POST` handler whose `Encodable` result is sent as JSON.
     @_disfavoredOverload
-    public func post<R: Encodable & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> R) { on(.POST, template, handler) }
+    public func post<R: Encodable & Sendable>(_ template: String, body: RequestBodyMode = .buffered, _ handler: @escaping @Sendable (Request) async throws -> R) { on(.POST, template, body: body, handler) }
     /// Registers an `async` `POST` handler that answers `204 No Content`.
     @_disfavoredOverload
-    public func post(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> Void) { on(.POST, template, handler) }
+    public func post(_ template: String, body: RequestBodyMode = .buffered, _ handler: @escaping @Sendable (Request) async throws -> Void) { on(.POST, template, body: body, handler) }
 
     /// Registers a `PUT` handler; see ``Routes``.
-    public func put<R: HandlerResult>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.PUT, template, handler) }
+    public func put<R: HandlerResult>(_ template: String, body: RequestBodyMode = .buffered, _ handler: @escaping @Sendable (Request) throws -> R) { on(.PUT, template, body: body, handler) }
     /// Registers a `PUT` handler whose `Encodable` result is sent as JSON.
     @_disfavoredOverload
-    public func put<R: Encodable & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.PUT, template, handler) }
+    public func put<R: Encodable & Sendable>(_ template: String, body: RequestBodyMode = .buffered, _ handler: @escaping @Sendable (Request) throws -> R) { on(.PUT, template, body: body, handler) }
     /// Registers a `PUT` handler that answers `204 No Content`.
     @_disfavoredOverload
-    public func put(_ template: String, _ handler: @escaping @Sendable (Request) throws -> Void) { on(.PUT, template, handler) }
+    public func put(_ template: String, body: RequestBodyMode = .buffered, _ handler: @escaping @Sendable (Request) throws -> Void) { on(.PUT, template, body: body, handler) }
 
     /// Registers an `async` `PUT` handler; see ``Routes``.
-    public func put<R: ResponseGenerator>(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> R) { on(.PUT, template, handler) }
+    public func put<R: ResponseGenerator>(_ template: String, body: RequestBodyMode = .buffered, _ handler: @escaping @Sendable (Request) async throws -> R) { on(.PUT, template, body: body, handler) }
     /// Registers an `async` `PUT` handler whose `Encodable` result is sent as JSON.
     @_disfavoredOverload
-    public func put<R: Encodable & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> R) { on(.PUT, template, handler) }
+    public func put<R: Encodable & Sendable>(_ template: String, body: RequestBodyMode = .buffered, _ handler: @escaping @Sendable (Request) async throws -> R) { on(.PUT, template, body: body, handler) }
     /// Registers an `async` `PUT` handler that answers `204 No Content`.
     @_disfavoredOverload
-    public func put(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> Void) { on(.PUT, template, handler) }
+    public func put(_ template: String, body: RequestBodyMode = .buffered, _ handler: @escaping @Sendable (Request) async throws -> Void) { on(.PUT, template, body: body, handler) }
 
     /// Registers a `PATCH` handler; see ``Routes``.
-    public func patch<R: HandlerResult>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.PATCH, template, handler) }
+    public func patch<R: HandlerResult>(_ template: String, body: RequestBodyMode = .buffered, _ handler: @escaping @Sendable (Request) throws -> R) { on(.PATCH, template, body: body, handler) }
     /// Registers a `PATCH` handler whose `Encodable` result is sent as JSON.
     @_disfavoredOverload
-    public func patch<R: Encodable & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.PATCH, template, handler) }
+    public func patch<R: Encodable & Sendable>(_ template: String, body: RequestBodyMode = .buffered, _ handler: @escaping @Sendable (Request) throws -> R) { on(.PATCH, template, body: body, handler) }
     /// Registers a `PATCH` handler that answers `204 No Content`.
     @_disfavoredOverload
-    public func patch(_ template: String, _ handler: @escaping @Sendable (Request) throws -> Void) { on(.PATCH, template, handler) }
+    public func patch(_ template: String, body: RequestBodyMode = .buffered, _ handler: @escaping @Sendable (Request) throws -> Void) { on(.PATCH, template, body: body, handler) }
 
     /// Registers an `async` `PATCH` handler; see ``Routes``.
-    public func patch<R: ResponseGenerator>(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> R) { on(.PATCH, template, handler) }
+    public func patch<R: ResponseGenerator>(_ template: String, body: RequestBodyMode = .buffered, _ handler: @escaping @Sendable (Request) async throws -> R) { on(.PATCH, template, body: body, handler) }
     /// Registers an `async` `PATCH` handler whose `Encodable` result is sent as JSON.
     @_disfavoredOverload
-    public func patch<R: Encodable & Sendable>(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> R) { on(.PATCH, template, handler) }
+    public func patch<R: Encodable & Sendable>(_ template: String, body: RequestBodyMode = .buffered, _ handler: @escaping @Sendable (Request) async throws -> R) { on(.PATCH, template, body: body, handler) }
     /// Registers an `async` `PATCH` handler that answers `204 No Content`.
     @_disfavoredOverload
-    public func patch(_ template: String, _ handler: @escaping @Sendable (Request) async throws -> Void) { on(.PATCH, template, handler) }
+    public func patch(_ template: String, body: RequestBodyMode = .buffered, _ handler: @escaping @Sendable (Request) async throws -> Void) { on(.PATCH, template, body: body, handler) }
 
     /// Registers a `DELETE` handler; see ``Routes``.
     public func delete<R: HandlerResult>(_ template: String, _ handler: @escaping @Sendable (Request) throws -> R) { on(.DELETE, template, handler) }

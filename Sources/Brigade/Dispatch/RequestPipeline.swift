@@ -41,6 +41,15 @@ final class RequestPipeline: HTTPResponder, Sendable {
         }
     }
 
+    /// The matched route's body mode (a trie lookup, no allocation for static paths); called
+    /// by the connector for heads that announce a body.
+    func bodyMode(for head: HTTPRequestHead) -> RequestBodyMode {
+        let uri = head.uri[...]
+        let path = uri.firstIndex(of: "?").map { uri[..<$0] } ?? uri
+        if case .found(let route, _) = trie.match(method: head.method, path: path) { return route.bodyMode }
+        return .buffered
+    }
+
     /// Answers a request the front pool refused (saturated, or shutting down) with `503` and
     /// `Retry-After`, on the event loop: no user code, just the headers and the observers.
     /// Its whole time, waiting to be refused, counts as `front-queue`.

@@ -46,6 +46,9 @@ enum DefaultErrorResolver {
         case let error as any SaturationError:
             request.logger.warning("saturated", metadata: ["resource": "\(error.saturatedResource)", "error": "\(error)"])
             return ProblemDetails(error: .serviceUnavailable(detail: "the server is busy; try again shortly"), request: request).response()
+        case let error as RequestBodyError:
+            request.logger.info("request body not read to its end", metadata: ["error": "\(error)", "route": "\(request.route ?? "-")"])
+            return ProblemDetails(error: HTTPError(error.status, error.detail), request: request).response()
         case let error as AsyncRequestTimeoutError:
             request.logger.info("async request timed out", metadata: ["route": "\(request.route ?? "-")", "timeout": "\(error.timeout)"])
             return ProblemDetails(error: .serviceUnavailable(detail: "the request did not complete within \(error.timeout)"), request: request).response()

@@ -34,8 +34,15 @@ public struct Request: Sendable {
     public var path: Substring { message.path }
     /// The headers.
     public var headers: HTTPHeaders { message.headers }
-    /// The body.
+    /// The body, whole — on a route that buffers its body (the default). Empty on a route
+    /// that streams it: read ``bodyStream`` there.
     public var body: ByteBuffer { message.body }
+    /// The body as a stream, read while it arrives on a route registered with
+    /// `body: .stream(maxSize:)`: blocking (``RequestBodyStream/read()``,
+    /// ``RequestBodyStream/readAll(upTo:)``) on front and back threads, or
+    /// `for try await chunk in request.bodyStream` in `async` handlers. On a buffered route,
+    /// a stream over the whole ``body`` (each access a new one, from the start).
+    public var bodyStream: RequestBodyStream { message.bodyStream ?? RequestBodyStream(complete: message.body) }
     /// The request id (from `X-Request-Id` when the client sent a sane one, else generated).
     public var id: String { context.requestID }
     /// A logger whose metadata carries the request id.

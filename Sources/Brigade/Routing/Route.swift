@@ -13,13 +13,19 @@ final class Route: Sendable {
     let template: String
     /// The names of the template's variables, in path order (`**` for a catch-all).
     let variableNames: [String]
+    /// How it takes its request body (buffered, or streamed to the handler).
+    let bodyMode: RequestBodyMode
     let handler: Handler
     let errorHandlers: ErrorHandlers
     /// `GET /users/{id}`: what the threads running it report (``WorkContext/activity``).
     let label: String
 
-    init(method: HTTPMethod, template: String, variableNames: [String], handler: @escaping Handler, errorHandlers: ErrorHandlers) {
+    init(
+        method: HTTPMethod, template: String, variableNames: [String], bodyMode: RequestBodyMode = .buffered,
+        handler: @escaping Handler, errorHandlers: ErrorHandlers
+    ) {
         self.method = method
+        self.bodyMode = bodyMode
         self.template = template
         self.variableNames = variableNames
         self.handler = handler

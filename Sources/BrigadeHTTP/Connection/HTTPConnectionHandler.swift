@@ -12,8 +12,14 @@ import NIOHTTP1
 /// `HTTPServerPipelineHandler` before it holds pipelined requests back until the previous
 /// response's end is written, so answers go out in order. It never runs user code and never
 /// blocks.
-final class HTTPConnectionHandler: ChannelInboundHandler {
+///
+/// A route that streams its body (``RequestBodyMode/stream(maxSize:)``) is handed over when
+/// its head arrives; the body follows into its ``RequestBodyStream`` (``Inbound``), and while
+/// that stream's buffer is full the handler holds back the channel's `read` events, so the
+/// socket is not read (backpressure to the client through TCP).
+final class HTTPConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     /// The connection's lifecycle; every transition happens on the event loop.
@@ -40,6 +46,31 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         let since: NIODeadline
 
         var received: Int { body?.readableBytes ?? 0 }
+    }
+
+    /// A request body streamed to its handler while it arrives; lives beside the response's
+    /// state (the answer may start, or end, before the body does).
+    private struct Inbound {
+        let stream: RequestBodyStream
+        let limit: Int
+        var received = 0
+        /// The interim `100 Continue` is owed, not sent yet: the client may be waiting for it,
+        /// so its time does not count against it.
+        var awaitingContinue: Bool
+        /// The body cannot be read on (limit passed, timed out): the socket is not read.
+        var failed = false
+        /// Since when the connector reads for this body (`nil`: paused because the buffer is
+        /// full, or before `100 Continue`): only that time counts against the client.
+        var readingSince: NIODeadline?
+        /// Time spent reading before ``readingSince``.
+        var readTime = TimeAmount.zero
+        /// The last bytes, or the moment reading (re)started.
+        var lastProgress: NIODeadline
+
+        /// Whether the client's pace is being measured now.
+        var isTimed: Bool { !failed && !awaitingContinue && readingSince != nil }
+        /// Whether `read` events must be held back.
+        var holdsReads: Bool { failed || readingSince == nil && !awaitingContinue }
     }
 
     /// A streamed response in progress (a class: the state's case holds one reference, which
@@ -76,6 +107,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     private let configuration: HTTPServer.Configuration
     private let logger: Logger
     private var state = State.idle
+    /// The request body being streamed to the handler, if any (see ``Inbound``).
+    private var inbound: Inbound?
+    /// A `read` event held back while ``inbound`` is paused: passed on when it resumes.
+    private var readHeld = false
     private var requestNumber: UInt64 = 0
     private var lastActivity = NIODeadline.now()
     /// The connection's one timer (see ``armTimer(at:context:)``), and when it fires.
@@ -139,6 +174,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         case .idle, .receiving, .closing:
             break
         }
+        if let inbound {
+            inbound.stream.fail(.clientGone)
+            self.inbound = nil
+        }
         target = nil
         context.fireChannelInactive()
     }
@@ -156,10 +195,20 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         case .head(let head):
             receiveHead(head, context: context)
         case .body(let chunk):
-            receiveBody(chunk, context: context)
+            if inbound != nil { receiveStreamedBody(chunk, context: context) } else { receiveBody(chunk, context: context) }
         case .end:
-            receiveEnd(context: context)
+            if inbound != nil { receiveStreamedEnd(context: context) } else { receiveEnd(context: context) }
         }
+    }
+
+    /// Holds back `read` while a streamed body's buffer is full (or the body failed): the
+    /// channel then reads nothing from the socket until ``resumeInbound(_:context:)``.
+    func read(context: ChannelHandlerContext) {
+        if let inbound, inbound.holdsReads {
+            readHeld = true
+            return
+        }
+        context.read()
     }
 
     /// Reads of one wake-up are over: a request whose body is still on its way needs its
@@ -169,6 +218,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         if case .receiving(let receiving) = state, let check = nextBodyCheck(receiving) {
             let deadline = min(check, lastActivity + idleTimeout)
             if timer == nil || deadline < timerDeadline { armTimer(at: deadline, context: context) }
+        } else if let inbound, let check = nextInboundCheck(inbound) {
+            if timer == nil || check < timerDeadline { armTimer(at: check, context: context) }
         }
         context.fireChannelReadComplete()
     }
@@ -179,6 +230,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             return refuse(.badRequest, detail: problem, context: context)
         }
         let declared = head.headers.first(name: "content-length").flatMap { Int($0) }
+        if (declared ?? 0) > 0 || head.headers.contains(name: "transfer-encoding"),
+           case .stream(let maxSize) = responder.bodyMode(for: head) {
+            return beginStreamedRequest(head, declared: declared, maxSize: maxSize, context: context)
+        }
         if let declared, declared > configuration.maxBodySize {
             return refuse(.payloadTooLarge, detail: "request body of \(declared) bytes exceeds the limit of \(configuration.maxBodySize) bytes", context: context)
         }
@@ -227,6 +282,113 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         responder.respond(to: request, writer: writer)
     }
 
+    /// A route that streams its body: checks the declared length against the route's limit,
+    /// then hands the request over at once; the body follows into its stream.
+    private func beginStreamedRequest(_ head: HTTPRequestHead, declared: Int?, maxSize: Int, context: ChannelHandlerContext) {
+        if let declared, declared > maxSize {
+            // Refused before any `100 Continue`: the client never sends the body.
+            return refuse(.payloadTooLarge, detail: "request body of \(declared) bytes exceeds the limit of \(maxSize) bytes", context: context)
+        }
+        let expectsContinue = head.headers.first(name: "expect")?.lowercased() == "100-continue"
+        let target = connectionTarget(context)
+        let stream = RequestBodyStream(
+            maxSize: maxSize, window: configuration.requestBodyWindow, expectsContinue: expectsContinue, target: target)
+        inbound = Inbound(
+            stream: stream, limit: maxSize, awaitingContinue: expectsContinue,
+            readingSince: expectsContinue ? nil : lastActivity, lastProgress: lastActivity)
+        // One socket read per read event while the body streams (sixteen would let one
+        // wake-up bring up to 1 MiB past a full buffer); restored when the body ends.
+        context.channel.setOption(ChannelOptions.maxMessagesPerRead, value: 1).whenFailure { _ in }
+        requestNumber &+= 1
+        let cancellation = CancellationSignal()
+        state = .responding(number: requestNumber, head: head, cancellation: cancellation)
+        let request = HTTPServerRequest(
+            method: head.method, uri: head.uri, version: head.version, headers: head.headers,
+            body: context.channel.allocator.buffer(capacity: 0), remoteAddress: remoteAddress, cancellation: cancellation,
+            receivedAt: monotonicNanoseconds(), bodyStream: stream)
+        let writer = HTTPResponseWriter(
+            eventLoop: context.eventLoop, requestNumber: requestNumber, isHeadRequest: head.method == .HEAD, target: target)
+        responder.respond(to: request, writer: writer)
+    }
+
+    private func receiveStreamedBody(_ chunk: ByteBuffer, context: ChannelHandlerContext) {
+        guard var inbound, !inbound.failed else { return }  // a failed body's rest is dropped
+        inbound.received += chunk.readableBytes
+        inbound.lastProgress = lastActivity
+        if inbound.received > inbound.limit {
+            // The reader throws (413); the connection closes after the answer.
+            inbound.failed = true
+            inbound.stream.fail(.tooLarge(limit: inbound.limit))
+        } else if inbound.stream.append(chunk), let since = inbound.readingSince {
+            // Full: stop reading until the reader takes the buffer down.
+            inbound.readTime = inbound.readTime + (lastActivity - since)
+            inbound.readingSince = nil
+        }
+        self.inbound = inbound
+    }
+
+    private func receiveStreamedEnd(context: ChannelHandlerContext) {
+        guard let inbound, !inbound.failed else { return }  // a failed body keeps the connection closing
+        inbound.stream.finish()
+        self.inbound = nil
+        context.channel.setOption(ChannelOptions.maxMessagesPerRead, value: 16).whenFailure { _ in }
+    }
+
+    /// The reader took the buffer down (from ``ConnectionTarget``): read again, unless the
+    /// buffer filled up again meanwhile.
+    fileprivate func resumeInbound(_ stream: RequestBodyStream, context: ChannelHandlerContext) {
+        guard var inbound, inbound.stream === stream, !inbound.failed, inbound.readingSince == nil,
+              !inbound.awaitingContinue, !stream.isReadingPaused else { return }
+        let now = NIODeadline.now()
+        inbound.readingSince = now
+        inbound.lastProgress = now
+        self.inbound = inbound
+        passHeldRead(context: context)
+        if let check = nextInboundCheck(inbound), timer == nil || check < timerDeadline { armTimer(at: check, context: context) }
+    }
+
+    /// The reader asked for bytes under `Expect: 100-continue` (from ``ConnectionTarget``):
+    /// invites the body, unless the answer has started meanwhile.
+    fileprivate func sendContinue(_ stream: RequestBodyStream, context: ChannelHandlerContext) {
+        guard var inbound, inbound.stream === stream, inbound.awaitingContinue else { return }
+        guard case .responding(_, let head, _) = state else { return }
+        inbound.awaitingContinue = false
+        let now = NIODeadline.now()
+        if !stream.isReadingPaused { inbound.readingSince = now }
+        inbound.lastProgress = now
+        self.inbound = inbound
+        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+        passHeldRead(context: context)
+        if let check = nextInboundCheck(inbound), timer == nil || check < timerDeadline { armTimer(at: check, context: context) }
+    }
+
+    private func passHeldRead(context: ChannelHandlerContext) {
+        if readHeld {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    /// The answer is complete while the streamed body is not: the rest will not be read. The
+    /// reader (if any still runs) is told; the connection must close (`true`).
+    private func abandonInbound(context: ChannelHandlerContext) -> Bool {
+        guard let inbound else { return false }
+        inbound.stream.fail(.abandoned)
+        self.inbound = nil
+        passHeldRead(context: context)  // what still comes is read and dropped while closing
+        return true
+    }
+
+    /// Closes the connection once an answer is written. With `linger`, the client may still
+    /// be sending a body nobody reads: closing at once would reset the connection (and could
+    /// destroy the answer in the client's buffers), so only the sending side is shut, input is
+    /// read and dropped, and the connection closes when the client closes, or after 2 s.
+    private static func close(_ channel: any Channel, linger: Bool) {
+        guard linger else { return channel.close(promise: nil) }
+        channel.close(mode: .output).whenFailure { _ in channel.close(promise: nil) }
+        channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         switch (error as? HTTPParserError, state) {
         case (.headerOverflow?, .idle), (.headerOverflow?, .receiving):
@@ -243,7 +405,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     /// Writes the response to request `number` (stale or duplicate answers are dropped).
     fileprivate func send(_ response: HTTPServerResponse, forRequest number: UInt64, context: ChannelHandlerContext) {
         guard case .responding(let current, let head, _) = state, current == number else { return }
-        let keepAlive = head.isKeepAlive
+        let abandoned = abandonInbound(context: context)
+        let keepAlive = head.isKeepAlive && !abandoned
         // Move on *before* writing: writing the response's end makes `HTTPServerPipelineHandler`
         // deliver the next pipelined request at once, re-entrantly, and it must find us idle
         // (else it would be dropped and the connection would hang).
@@ -254,7 +417,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         } else {
             state = .closing
         }
-        write(response, version: head.version, method: head.method, keepAlive: keepAlive, context: context)
+        write(response, version: head.version, method: head.method, keepAlive: keepAlive, linger: abandoned, context: context)
     }
 
     /// Where this connection's writers send; made once, when the connection becomes active
@@ -277,7 +440,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             return stream.close(.clientGone)  // the connection moved on (closed) meanwhile
         }
         let isHTTP11 = requestHead.version.major > 1 || requestHead.version.minor >= 1
-        let keepAlive = requestHead.isKeepAlive && isHTTP11
+        // A body still streaming in: the connection closes after this answer (the handler may
+        // read on while it streams out; what it leaves unread must not be taken for a request).
+        let keepAlive = requestHead.isKeepAlive && isHTTP11 && inbound == nil
         var headers = response.headers
         headers.add(name: "date", value: DateHeader.current)
         if !headers.contains(name: "server") { headers.add(name: "server", value: configuration.serverName) }
@@ -336,6 +501,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
 
     /// Writes the end of a streamed response; the stream closes once it is flushed.
     private func endStream(_ streaming: Streaming, context: ChannelHandlerContext) {
+        let abandoned = abandonInbound(context: context)
         // Move on before writing the end (see ``send(_:forRequest:context:)``).
         if streaming.keepAlive {
             state = .idle
@@ -349,7 +515,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         let keepAlive = streaming.keepAlive
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { result in
             if case .success = result { stream.close(.ended) } else { stream.close(.clientGone) }
-            if !keepAlive { channel.close(promise: nil) }
+            if !keepAlive { Self.close(channel, linger: abandoned) }
         }
     }
 
@@ -377,7 +543,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     /// answers (``refuse(_:detail:context:)``).
     private func write(
         _ response: HTTPServerResponse, version: HTTPVersion, method: HTTPMethod, keepAlive: Bool,
-        isRefusal: Bool = false, context: ChannelHandlerContext
+        linger: Bool = false, isRefusal: Bool = false, context: ChannelHandlerContext
     ) {
         var headers = response.headers
         headers.add(name: "date", value: DateHeader.current)
@@ -407,7 +573,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         } else {
             let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in Self.close(channel, linger: linger) }
         }
     }
 
@@ -433,8 +599,24 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         let now = NIODeadline.now()
         let idleDeadline = lastActivity + idleTimeout
         switch state {
-        case .responding, .streaming, .closing:
-            return  // the request in progress has its own timeouts; re-armed after the response
+        case .responding, .streaming:
+            // The request in progress has its own timeouts; re-armed after the response. A
+            // body streaming in has the body's.
+            if var inbound, inbound.isTimed {
+                if let problem = inboundProblem(inbound, now: now) {
+                    logger.debug("streamed request body too slow", metadata: [
+                        "remote": "\(remoteAddress ?? "-")", "received": "\(inbound.received)", "problem": "\(problem)",
+                    ])
+                    inbound.failed = true
+                    inbound.stream.fail(.timedOut(problem))
+                    self.inbound = inbound
+                } else if let check = nextInboundCheck(inbound) {
+                    armTimer(at: check, context: context)
+                }
+            }
+            return
+        case .closing:
+            return
         case .idle where now >= idleDeadline, .receiving where now >= idleDeadline:
             // Nothing for the idle timeout: a stalled request is closed without an answer.
             state = .closing
@@ -465,6 +647,38 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             }
         }
         return nil
+    }
+
+    /// Why a streamed body has run out of time at `now`: no bytes for `server.body-timeout`
+    /// while the connector read, or an average under `server.min-body-rate` over the time it
+    /// read (after the grace period). `nil` if neither.
+    private func inboundProblem(_ inbound: Inbound, now: NIODeadline) -> String? {
+        guard let since = inbound.readingSince else { return nil }
+        if let bodyTimeout, now - inbound.lastProgress >= bodyTimeout {
+            return "no bytes of the request body for \((now - inbound.lastProgress).nanoseconds / 1_000_000) ms (\(inbound.received) bytes received)"
+        }
+        let reading = inbound.readTime + (now - since)
+        if configuration.minBodyRate > 0, reading >= minBodyRateGrace, reading > .zero {
+            let rate = Double(inbound.received) / (Double(reading.nanoseconds) / 1e9)
+            if rate < Double(configuration.minBodyRate) {
+                return "request body too slow: \(Int(rate)) bytes/s, the minimum is \(configuration.minBodyRate) bytes/s"
+            }
+        }
+        return nil
+    }
+
+    /// When a streamed body must next be checked; `nil` while it is not timed (paused,
+    /// awaiting `100 Continue`, failed) or no limit is on.
+    private func nextInboundCheck(_ inbound: Inbound) -> NIODeadline? {
+        guard inbound.isTimed, let since = inbound.readingSince else { return nil }
+        var next = bodyTimeout.map { inbound.lastProgress + $0 }
+        if configuration.minBodyRate > 0 {
+            let (product, overflow) = Int64(inbound.received).multipliedReportingOverflow(by: 1_000_000_000)
+            let covered = TimeAmount.nanoseconds(overflow ? .max : product / Int64(configuration.minBodyRate))
+            let check = since + (max(minBodyRateGrace, covered) - inbound.readTime)
+            next = min(next ?? check, check)
+        }
+        return next
     }
 
     /// When a body still arriving must next be checked: at the body timeout, and at the
@@ -514,7 +728,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
 
 /// A connection as its writers see it: whole responses and stream heads go to its event loop;
 /// stream drains are batched per event loop (``StreamDrainQueue``).
-final class ConnectionTarget: HTTPResponseTarget, HTTPStreamTarget {
+final class ConnectionTarget: HTTPResponseTarget, HTTPStreamTarget, RequestBodyTarget {
     private let handler: NIOLoopBound<(HTTPConnectionHandler, ChannelHandlerContext)>
     private let drainQueue: StreamDrainQueue
 
@@ -557,6 +771,22 @@ final class ConnectionTarget: HTTPResponseTarget, HTTPStreamTarget {
     func drainNow(_ stream: HTTPBodyStream) {
         let (connection, context) = handler.value
         connection.drain(stream, context: context)
+    }
+
+    func resumeReading(_ stream: RequestBodyStream) {
+        let handler = self.handler
+        eventLoop.execute {
+            let (connection, context) = handler.value
+            connection.resumeInbound(stream, context: context)
+        }
+    }
+
+    func sendContinue(_ stream: RequestBodyStream) {
+        let handler = self.handler
+        eventLoop.execute {
+            let (connection, context) = handler.value
+            connection.sendContinue(stream, context: context)
+        }
     }
 
     func abort(_ stream: HTTPBodyStream) {

@@ -14,15 +14,19 @@ public struct HTTPServerRequest: Sendable {
     public var version: HTTPVersion
     /// The request headers.
     public var headers: HTTPHeaders
-    /// The body, possibly empty; never larger than the server's maximum body size.
+    /// The body, possibly empty; never larger than the server's maximum body size. Empty when
+    /// the body is streamed (``bodyStream``).
     public var body: ByteBuffer
+    /// The body being received, when the responder chose to stream it
+    /// (``HTTPResponder/bodyMode(for:)``); `nil` when it is buffered whole in ``body``.
+    public var bodyStream: RequestBodyStream?
     /// The peer's address, as `ip:port`, when known.
     public var remoteAddress: String?
     /// Signalled when the request's result is no longer wanted: the connector signals it
     /// when the client disconnects before the response is written; the framework when the
     /// request times out. Long work (database calls) stops when it fires.
     public var cancellation: CancellationSignal
-    /// When the request arrived complete, in ``monotonicNanoseconds()`` (not wall-clock time):
+    /// When the request arrived complete (a streamed body: when its head arrived), in ``monotonicNanoseconds()`` (not wall-clock time):
     /// the connector sets it when the request's last byte was read and it is handed to the
     /// responder; the start of every timing the framework reports (`Server-Timing`'s `total`).
     ///
@@ -41,7 +45,8 @@ public struct HTTPServerRequest: Sendable {
         body: ByteBuffer = ByteBuffer(),
         remoteAddress: String? = nil,
         cancellation: CancellationSignal = CancellationSignal(),
-        receivedAt: UInt64 = monotonicNanoseconds()
+        receivedAt: UInt64 = monotonicNanoseconds(),
+        bodyStream: RequestBodyStream? = nil
     ) {
         self.method = method
         self.uri = uri
@@ -51,6 +56,7 @@ public struct HTTPServerRequest: Sendable {
         self.remoteAddress = remoteAddress
         self.cancellation = cancellation
         self.receivedAt = receivedAt
+        self.bodyStream = bodyStream
     }
 
     /// The path part of ``uri``, without the query.

@@ -1,3 +1,5 @@
+import NIOHTTP1
+
 /// What the connector hands every complete request to. The connector knows nothing of
 /// routing, threads or controllers; the ``HTTPResponder`` decides all of that.
 ///
@@ -9,4 +11,14 @@ public protocol HTTPResponder: Sendable {
     ///   - request: The complete request.
     ///   - writer: Writes the one response to this request.
     func respond(to request: HTTPServerRequest, writer: HTTPResponseWriter)
+
+    /// How the request whose head is `head` takes its body: buffered (the default) or
+    /// streamed to the handler while it arrives. Called **on an event-loop thread** when a
+    /// head announcing a body arrives: decide at once (a route lookup), never block.
+    func bodyMode(for head: HTTPRequestHead) -> RequestBodyMode
+}
+
+extension HTTPResponder {
+    /// Every body buffered.
+    public func bodyMode(for head: HTTPRequestHead) -> RequestBodyMode { .buffered }
 }

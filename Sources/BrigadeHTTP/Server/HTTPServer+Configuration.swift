@@ -38,6 +38,12 @@ extension HTTPServer {
         /// `server.min-body-rate-grace`: how long a body may arrive slower than
         /// ``minBodyRate`` before it is measured. Default 5 s (Kestrel's).
         public var minBodyRateGrace: Duration
+        /// The bytes of a streamed request body (a route with ``RequestBodyMode/stream(maxSize:)``)
+        /// that may wait for its reader before the connector stops reading the socket; reading
+        /// resumes at half. Default 128 KiB. (For streamed bodies, ``bodyTimeout`` bounds each
+        /// wait for bytes while the connector reads, and ``minBodyRate`` counts only the time
+        /// it reads: time the reader is behind is not the client's.)
+        public var requestBodyWindow: Int
         /// `server.backlog`: the kernel's accept backlog. Default 1024.
         public var backlog: Int
         /// `server.name`: the `Server` header's value. Default `Brigade`.
@@ -56,7 +62,8 @@ extension HTTPServer {
             serverName: String = "Brigade",
             bodyTimeout: Duration? = .seconds(60),
             minBodyRate: Int = 240,
-            minBodyRateGrace: Duration = .seconds(5)
+            minBodyRateGrace: Duration = .seconds(5),
+            requestBodyWindow: Int = 128 * 1024
         ) {
             self.host = host
             self.port = port
@@ -70,6 +77,7 @@ extension HTTPServer {
             self.bodyTimeout = bodyTimeout
             self.minBodyRate = minBodyRate
             self.minBodyRateGrace = minBodyRateGrace
+            self.requestBodyWindow = requestBodyWindow
         }
     }
 }
