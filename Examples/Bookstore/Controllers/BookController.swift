@@ -20,6 +20,8 @@ final class BookController: Controller {
     func register(with routes: Routes) {
         routes.get("/books", list)
         routes.post("/books", create)
+        routes.post("/books/import", body: .stream(maxSize: Self.importLimit), importCSV)
+        routes.get("/books/export.csv", exportCSV)
         routes.get("/books/changes", changesAfter)
         routes.get("/books/{id}", get)
         routes.put("/books/{id}", update)
@@ -77,6 +79,32 @@ final class BookController: Controller {
                             invalidParameters: [.init(name: "after", reason: "must be 0 or more")])
         }
         return changes.poll(after: after, timeout: longPollTimeout)
+    }
+
+    /// The largest CSV upload accepted (bigger answers 413).
+    static let importLimit = 4 << 30
+
+    /// `POST /books/import` (`text/csv`, header row `title,isbn,authorId,publishedYear,price`)
+    /// → `201 {"imported": n}`: the upload streamed into `COPY` on a back thread, in one
+    /// transaction; `422` naming the line of a bad row (nothing imported); `415` for another
+    /// content type; `413` past 4 GiB.
+    func importCSV(_ request: Request) throws -> Callable<ResponseEntity<BookRepository.ImportResult>> {
+        guard request.header("content-type")?.lowercased().hasPrefix("text/csv") == true else {
+            throw HTTPError(.unsupportedMediaType, "send the books as text/csv with the header row \(BookRepository.csvHeader)")
+        }
+        let (books, body) = (self.books, request.bodyStream)
+        return Callable {
+            ResponseEntity(status: .created, body: BookRepository.ImportResult(imported: try books.importCSV(from: body)))
+        }
+    }
+
+    /// `GET /books/export.csv` → every book as CSV (the import's header row first), read with
+    /// `COPY … TO STDOUT` and streamed to the client a row at a time on a back thread.
+    func exportCSV(_ request: Request) -> StreamingResponseBody {
+        let books = self.books
+        return StreamingResponseBody(contentType: "text/csv; charset=utf-8") { writer in
+            try books.exportCSV { try writer.write(bytes: $0) }
+        }
     }
 
     private static var currentYear: Int { Calendar(identifier: .gregorian).component(.year, from: Date()) }
