@@ -105,6 +105,7 @@ func buildApplication(configuration: Configuration, logger: Logger? = nil) throw
             executor: application.executors[BookstoreSettings.reportsExecutor],
             repository: ReportRepository(pool: pool, delay: settings.reportsDelay))
         application.register(ReportController(reports: reports, timeout: settings.reportsTimeout))
+        application.register(CoverController(covers: CoverRepository(pool: pool)))
         application.register(HealthController(changes: changes, listener: listener))
         DatabaseErrors.register(on: &application)
         // Long polls answer `[]` as soon as shutdown begins (the waiter registry's results end
