@@ -33,6 +33,7 @@ extension BookstoreTests {
             #expect(settings.migrations.deprecatedKey == nil)
             #expect(settings.longPollTimeout == .seconds(30))
             #expect(settings.reportsTimeout == .seconds(10))
+            #expect(settings.importTimeout == .seconds(30 * 60))
             #expect(settings.reportsDelay == .zero)
         }
 

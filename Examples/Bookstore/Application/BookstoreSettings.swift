@@ -12,6 +12,7 @@ import BrigadePostgres
 /// | `database.*` | see ``PostgresPool/Configuration`` | the connection pool |
 /// | `migrations.locations` | `Migrations` | the folders of `V<n>__<name>.sql` files applied at start |
 /// | `bookstore.long-poll-timeout` | `30s` | how long `GET /books/changes` waits before answering `[]` |
+/// | `bookstore.import-timeout` | `30m` | how long `POST /books/import` may take (upload and COPY) before `503` |
 /// | `bookstore.reports-timeout` | `10s` | how long `GET /reports/authors` may take before `503` |
 /// | `bookstore.reports-delay` | `0ms` | extra time the report spends in PostgreSQL (`pg_sleep`), to show the timeout |
 /// | `executors.reports.*` | 0 core / 4 max / 50 queue | the `reports` back executor |
@@ -22,6 +23,8 @@ struct BookstoreSettings: Sendable {
     var migrations: Migrator.Configuration
     /// `bookstore.long-poll-timeout`. Default 30 s.
     var longPollTimeout: Duration
+    /// `bookstore.import-timeout`. Default 30 minutes.
+    var importTimeout: Duration
     /// `bookstore.reports-timeout`. Default 10 s.
     var reportsTimeout: Duration
     /// `bookstore.reports-delay`. Default zero.
@@ -38,6 +41,8 @@ struct BookstoreSettings: Sendable {
         migrations = try Migrator.Configuration(keys: keys)
         longPollTimeout = try keys.duration("bookstore.long-poll-timeout") ?? .seconds(30)
         reportsTimeout = try keys.duration("bookstore.reports-timeout") ?? .seconds(10)
+        importTimeout = try keys.duration("bookstore.import-timeout") ?? .seconds(30 * 60)
+        if importTimeout <= .zero { throw ConfigurationError("bookstore.import-timeout must be positive") }
         reportsDelay = try keys.duration("bookstore.reports-delay") ?? .zero
         if longPollTimeout <= .zero { throw ConfigurationError("bookstore.long-poll-timeout must be positive") }
         if reportsTimeout <= .zero { throw ConfigurationError("bookstore.reports-timeout must be positive") }

@@ -100,7 +100,8 @@ func buildApplication(configuration: Configuration, logger: Logger? = nil) throw
         // at start, closed at shutdown after the executors drained.
         application.manage(pool)
         application.register(AuthorController(authors: AuthorRepository(pool: pool)))
-        application.register(BookController(books: books, changes: changes, longPollTimeout: settings.longPollTimeout))
+        application.register(BookController(
+            books: books, changes: changes, longPollTimeout: settings.longPollTimeout, importTimeout: settings.importTimeout))
         let reports = ReportService(
             executor: application.executors[BookstoreSettings.reportsExecutor],
             repository: ReportRepository(pool: pool, delay: settings.reportsDelay))

@@ -11,10 +11,13 @@ final class BookController: Controller {
     private let changes: BookChanges
     private let longPollTimeout: Duration
 
-    init(books: BookRepository, changes: BookChanges, longPollTimeout: Duration) {
+    private let importTimeout: Duration
+
+    init(books: BookRepository, changes: BookChanges, longPollTimeout: Duration, importTimeout: Duration = .seconds(30 * 60)) {
         self.books = books
         self.changes = changes
         self.longPollTimeout = longPollTimeout
+        self.importTimeout = importTimeout
     }
 
     func register(with routes: Routes) {
@@ -86,14 +89,15 @@ final class BookController: Controller {
 
     /// `POST /books/import` (`text/csv`, header row `title,isbn,authorId,publishedYear,price`)
     /// → `201 {"imported": n}`: the upload streamed into `COPY` on a back thread, in one
-    /// transaction; `422` naming the line of a bad row (nothing imported); `415` for another
-    /// content type; `413` past 4 GiB.
-    func importCSV(_ request: Request) throws -> Callable<ResponseEntity<BookRepository.ImportResult>> {
+    /// transaction, within `bookstore.import-timeout` (a `WebAsyncTask`: a large file takes
+    /// longer than `async.timeout`); `422` naming the line of a bad row (nothing imported);
+    /// `415` for another content type; `413` past 4 GiB.
+    func importCSV(_ request: Request) throws -> WebAsyncTask<ResponseEntity<BookRepository.ImportResult>> {
         guard request.header("content-type")?.lowercased().hasPrefix("text/csv") == true else {
             throw HTTPError(.unsupportedMediaType, "send the books as text/csv with the header row \(BookRepository.csvHeader)")
         }
         let (books, body) = (self.books, request.bodyStream)
-        return Callable {
+        return WebAsyncTask(timeout: importTimeout) {
             ResponseEntity(status: .created, body: BookRepository.ImportResult(imported: try books.importCSV(from: body)))
         }
     }
