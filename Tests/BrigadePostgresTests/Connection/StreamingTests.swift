@@ -42,7 +42,7 @@ struct StreamingTests {
             let elapsed = clock.now - start
             let after = try connection.query("SELECT 41 + 1").first?.decode(Int.self, at: 0)
             let active = try connection.query(
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%500000000%' AND state = 'active' AND pid <> pg_backend_pid()"
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%500000000%' AND state = 'active' AND pid <> pg_backend_pid()"
             ).first?.decode(Int.self, at: 0)
             return (seen, elapsed, after, active)
         }
