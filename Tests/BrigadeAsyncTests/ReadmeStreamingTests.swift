@@ -33,7 +33,7 @@ final class PriceController: Controller {
 @Suite struct ReadmeStreamingTests {
     @Test func theReadmesStreamingControllerAnswersAsDescribed() async throws {
         let controller = PriceController()
-        var app = Application(configuration: testConfiguration())
+        var app = Application(configuration: testConfiguration(asyncTimeout: .seconds(120)))
         app.register(controller)
         try await app.test(.live) { client in
             let countdown = try await client.get("/countdown")
