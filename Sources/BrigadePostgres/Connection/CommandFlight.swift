@@ -46,32 +46,23 @@ final class CommandFlight {
 
     /// The next result; `nil` at the end of the current command's results.
     func next() throws(PostgresError) -> LibPQResult? {
-        while true {
-            do {
-                return try pq.nextResult(deadline: timedOut ? graceDeadline : scope.deadline)
-            } catch {
-                switch error {
-                case .timedOut:
-                    if timedOut {
-                        abandoned = true
-                        throw PostgresError.timeout("deadline passed and the server did not answer the cancel request")
-                    }
-                    timedOut = true
-                    graceDeadline = .now + Self.cancelGrace
-                    pq.canceller?.cancel()
-                case .connectionLost(let message):
-                    throw PostgresError.connection(message)
-                }
-            }
-        }
+        try waiting { pq, deadline throws(LibPQConnection.WaitFailure) in try pq.nextResult(deadline: deadline) }
     }
 
     /// The next chunk of a `COPY … TO STDOUT`, with the same deadline and cancel rules as
     /// ``next()``.
     func nextCopyData() throws(PostgresError) -> LibPQConnection.CopyOut {
+        try waiting { pq, deadline throws(LibPQConnection.WaitFailure) in try pq.getCopyData(deadline: deadline) }
+    }
+
+    /// Runs a wait on the server: when the deadline passes, sends a cancel and waits up to
+    /// ``cancelGrace`` more for the server to answer it; past that the connection is abandoned.
+    private func waiting<T>(
+        _ wait: (LibPQConnection, ContinuousClock.Instant?) throws(LibPQConnection.WaitFailure) -> T
+    ) throws(PostgresError) -> T {
         while true {
             do {
-                return try pq.getCopyData(deadline: timedOut ? graceDeadline : scope.deadline)
+                return try wait(pq, timedOut ? graceDeadline : scope.deadline)
             } catch {
                 switch error {
                 case .timedOut:

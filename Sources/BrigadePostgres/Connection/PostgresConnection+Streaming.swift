@@ -118,16 +118,7 @@ extension PostgresConnection {
             flight.finish()
             if flight.abandoned { close() }
         }
-        guard pq.sendSimple(statement.sql) else { throw PostgresError.connection(pq.errorMessage) }
-        flight.sent()
-        guard let first = try flight.next() else { throw PostgresError.misuse("the statement returned nothing; expected COPY … FROM STDIN") }
-        guard first.status == .copyIn else {
-            let error = first.status == .error
-                ? flight.error(for: first)
-                : PostgresError.misuse("the statement is not a COPY … FROM STDIN")
-            try finishUnwanted(first, flight: flight, pq: pq)
-            throw error
-        }
+        try beginCopy(statement, flight: flight, pq: pq, expecting: .copyIn, shape: "COPY … FROM STDIN")
         guard pq.setNonBlocking(true) else { throw PostgresError.connection(pq.errorMessage) }
         defer { _ = pq.setNonBlocking(false) }
         let writer = PostgresCopyWriter(pq: pq, scope: scope)
@@ -147,15 +138,7 @@ extension PostgresConnection {
             close()
             throw failure ?? PostgresError.connection(pq.errorMessage)
         }
-        var copied = 0
-        var serverError: PostgresError?
-        while let result = try flight.next() {
-            if result.status == .error {
-                if serverError == nil { serverError = flight.error(for: result) }
-            } else if result.status == .commandOK {
-                copied = result.affectedRows
-            }
-        }
+        let (copied, serverError) = try endCopy(flight)
         if let failure { throw failure }
         if let serverError { throw serverError }
         return copied
@@ -194,16 +177,7 @@ extension PostgresConnection {
             flight.finish()
             if flight.abandoned { close() }
         }
-        guard pq.sendSimple(statement.sql) else { throw PostgresError.connection(pq.errorMessage) }
-        flight.sent()
-        guard let first = try flight.next() else { throw PostgresError.misuse("the statement returned nothing; expected COPY … TO STDOUT") }
-        guard first.status == .copyOut else {
-            let error = first.status == .error
-                ? flight.error(for: first)
-                : PostgresError.misuse("the statement is not a COPY … TO STDOUT")
-            try finishUnwanted(first, flight: flight, pq: pq)
-            throw error
-        }
+        try beginCopy(statement, flight: flight, pq: pq, expecting: .copyOut, shape: "COPY … TO STDOUT")
         var stopped: (any Error)?
         copying: while true {
             switch try flight.nextCopyData() {
@@ -220,6 +194,31 @@ extension PostgresConnection {
                 break copying
             }
         }
+        let (copied, serverError) = try endCopy(flight)
+        if let stopped { throw stopped }
+        if let serverError { throw serverError }
+        return copied
+    }
+}
+
+extension PostgresConnection {
+    /// Sends a COPY statement and checks that the server began a COPY in the `expecting`
+    /// direction; otherwise brings the statement to its end and throws its error (or `.misuse`).
+    private func beginCopy(
+        _ statement: PostgresQuery, flight: CommandFlight, pq: LibPQConnection, expecting: LibPQResult.Status, shape: String
+    ) throws {
+        guard pq.sendSimple(statement.sql) else { throw PostgresError.connection(pq.errorMessage) }
+        flight.sent()
+        guard let first = try flight.next() else { throw PostgresError.misuse("the statement returned nothing; expected \(shape)") }
+        guard first.status == expecting else {
+            let error = first.status == .error ? flight.error(for: first) : PostgresError.misuse("the statement is not a \(shape)")
+            try finishUnwanted(first, flight: flight, pq: pq)
+            throw error
+        }
+    }
+
+    /// Reads a COPY's final results: the rows it copied, and the server's first error.
+    private func endCopy(_ flight: CommandFlight) throws -> (copied: Int, error: PostgresError?) {
         var copied = 0
         var serverError: PostgresError?
         while let result = try flight.next() {
@@ -229,13 +228,9 @@ extension PostgresConnection {
                 copied = result.affectedRows
             }
         }
-        if let stopped { throw stopped }
-        if let serverError { throw serverError }
-        return copied
+        return (copied, serverError)
     }
-}
 
-extension PostgresConnection {
     /// Brings a statement that turned out not to be the one expected to its end, so that the
     /// connection can serve again: a COPY in the other direction is ended (in) or drained
     /// (out) — libpq would otherwise report it forever — then the remaining results are read.

@@ -58,7 +58,8 @@ enum SocketWait {
 /// A pipe used to wake a `poll` from another thread (a cancellation handler).
 final class WakeupPipe: @unchecked Sendable {
     // @unchecked Sendable: the two descriptors are set once in init and closed in deinit;
-    // `wake()` only writes one byte, which `write(2)` makes safe from any thread.
+    // `wake()` only writes one byte, which `write(2)` makes safe from any thread; `drain()`
+    // is called only by the one thread that waits on `readEnd` (its owner).
     let readEnd: Int32
     private let writeEnd: Int32
 
